@@ -1,0 +1,1 @@
+# marfs-lib/dal.mk - DAL backends and placement (filled in by issue 3).
