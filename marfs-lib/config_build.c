@@ -103,9 +103,14 @@ static void build_protection(struct mcfg_load_ctx *ctx, const xmlNode *p,
                              struct mcfg_repo *r)
 {
     xmlNode *n = child(p, "N"), *e = child(p, "E"), *psz = child(p, "PSZ");
-    parse_uint(ctx, n, "N", text_of(ctx, n), MCFG_MAX_PARTS * 16, &r->n);
-    parse_uint(ctx, e, "E", text_of(ctx, e), MCFG_MAX_PARTS * 16, &r->e);
-    parse_size_elem(ctx, psz, &r->psz);
+    /* Check the values only when all three parsed: a bad PSZ must not
+     * also be reported as "PSZ is zero". */
+    if (parse_uint(ctx, n, "N", text_of(ctx, n), MCFG_MAX_PARTS * 16,
+                   &r->n) == 0 &&
+        parse_uint(ctx, e, "E", text_of(ctx, e), MCFG_MAX_PARTS * 16,
+                   &r->e) == 0 &&
+        parse_size_elem(ctx, psz, &r->psz) == 0)
+        mcfg_check_protection(ctx, p, r);
 }
 
 static int yes(struct mcfg_load_ctx *ctx, const xmlNode *n)
@@ -239,9 +244,9 @@ static void build_data(struct mcfg_load_ctx *ctx, const xmlNode *data,
     build_protection(ctx, child(data, "protection"), r);
     build_packing(ctx, child(data, "packing"), r);
     build_chunking(ctx, child(data, "chunking"), r);
+    mcfg_check_limits(ctx, child(data, "packing"), child(data, "chunking"), r);
     build_distribution(ctx, child(data, "distribution"), r);
     r->dal = build_dal(ctx, child(data, "DAL"));
-    mcfg_check_repo_data(ctx, data, r);
     if (r->dal != NULL)
         mcfg_check_dal(ctx, r->dal, r);
 }
@@ -534,15 +539,15 @@ static void finish_tree(struct mcfg_load_ctx *ctx, struct ns_walk *w,
         return;
     struct tree_walk tw = {.ctx = ctx};
     link_tree(&tw, root, NULL, "/");
-    for (size_t i = 0; i < w->all.n; i++) {
-        struct mcfg_ns_build *ns = w->all.v[i];
-        if (!ns->is_rns && ns->pub.path == NULL && ns->referenced == 0 &&
-            ns != root && ns->pub.parent == NULL)
-            continue; /* already reported by pick_root */
-        if (!ns->is_rns && ns->pub.path == NULL)
-            mcfg_error_at(ctx, ns->pub.line, "ns", "namespace '%s' of repo "
+    /* Unlinked tops were reported by pick_root; a linked top can still be
+     * cut off when the <rns> linking it sits in an unreachable tree.
+     * Children of an unreachable top are not reported again. */
+    for (size_t i = 0; i < tops->n; i++) {
+        struct mcfg_ns_build *t = tops->v[i];
+        if (t->referenced && t->pub.path == NULL)
+            mcfg_error_at(ctx, t->pub.line, "ns", "namespace '%s' of repo "
                           "'%s' is not reachable from the root namespace",
-                          ns->pub.name, ns->pub.repo->name);
+                          t->pub.name, t->pub.repo->name);
     }
     const struct mcfg_ns **all = zalloc(ctx, sizeof(*all) * (tw.flat.n + 1));
     if (all != NULL)
@@ -599,6 +604,13 @@ int mcfg_build(struct mcfg_load_ctx *ctx, xmlDoc *doc)
     struct ns_walk w = {.ctx = ctx};
     struct ns_list tops = {0};
     int rc = 0;
+
+    /* The schema declares <DAL> globally too (for nesting), so a lone
+     * <DAL> document would validate: insist on the real root. */
+    if (!is_elem(root, "marfs_config")) {
+        mcfg_error(ctx, root, "the root element must be <marfs_config>");
+        return -EINVAL;
+    }
 
     build_top(ctx, root);
     for (xmlNode *n = root->children; n != NULL; n = n->next)

@@ -11,32 +11,26 @@
 
 #include "config_internal.h"
 
-void mcfg_check_repo_data(struct mcfg_load_ctx *ctx, const xmlNode *data,
-                          const struct mcfg_repo *r)
+void mcfg_check_protection(struct mcfg_load_ctx *ctx, const xmlNode *prot,
+                           const struct mcfg_repo *r)
 {
-    const xmlNode *prot = NULL, *pack = NULL, *chunk = NULL;
-    for (const xmlNode *n = data->children; n != NULL; n = n->next) {
-        if (n->type != XML_ELEMENT_NODE)
-            continue;
-        if (strcmp((const char *)n->name, "protection") == 0)
-            prot = n;
-        else if (strcmp((const char *)n->name, "packing") == 0)
-            pack = n;
-        else if (strcmp((const char *)n->name, "chunking") == 0)
-            chunk = n;
-    }
-    if (prot != NULL && r->n + r->e > MCFG_MAX_PARTS)
+    if (r->n + r->e > MCFG_MAX_PARTS)
         mcfg_error(ctx, prot, "N+E = %u exceeds the limit of %d parts per "
                    "stripe (isa-l works in GF(2^8))", r->n + r->e,
                    MCFG_MAX_PARTS);
-    if (prot != NULL && r->psz == 0)
+    if (r->psz == 0)
         mcfg_error(ctx, prot, "PSZ must not be zero");
-    else if (prot != NULL && r->psz % MCFG_PSZ_ALIGN != 0)
+    else if (r->psz % MCFG_PSZ_ALIGN != 0)
         mcfg_error(ctx, prot, "PSZ %llu is not a multiple of %d bytes",
                    (unsigned long long)r->psz, MCFG_PSZ_ALIGN);
-    else if (prot != NULL && r->psz > (1ULL << 30))
+    else if (r->psz > (1ULL << 30))
         mcfg_error(ctx, prot, "PSZ %llu exceeds the 1 GiB maximum",
                    (unsigned long long)r->psz);
+}
+
+void mcfg_check_limits(struct mcfg_load_ctx *ctx, const xmlNode *pack,
+                       const xmlNode *chunk, const struct mcfg_repo *r)
+{
     if (pack != NULL && r->packing && r->pack_max_files == 0)
         mcfg_error(ctx, pack, "max_files is 0 but packing is enabled");
     if (chunk != NULL && r->chunking && r->chunk_max_size == 0)

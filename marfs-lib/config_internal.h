@@ -60,8 +60,10 @@ void mcfg_error_at(struct mcfg_load_ctx *ctx, int line, const char *elem,
 int mcfg_build(struct mcfg_load_ctx *ctx, xmlDoc *doc);
 
 /* Semantic checks across the whole model (config_check.c). */
-void mcfg_check_repo_data(struct mcfg_load_ctx *ctx, const xmlNode *data,
-                          const struct mcfg_repo *repo);
+void mcfg_check_protection(struct mcfg_load_ctx *ctx, const xmlNode *prot,
+                           const struct mcfg_repo *repo);
+void mcfg_check_limits(struct mcfg_load_ctx *ctx, const xmlNode *pack,
+                       const xmlNode *chunk, const struct mcfg_repo *repo);
 void mcfg_check_dal(struct mcfg_load_ctx *ctx, const struct mcfg_dal *dal,
                     const struct mcfg_repo *repo);
 int mcfg_check_abs_path(struct mcfg_load_ctx *ctx, const xmlNode *node,
