@@ -1,0 +1,168 @@
+/*
+ * marfs.h - the near-POSIX API of marfs-lib.
+ *
+ * Owns the contract every client (pftool, the FUSE mount, the admin and
+ * resource-manager tools) programs against.  Paths are absolute and lie
+ * under the config's mnt_top (a path outside it is -EINVAL).  Every
+ * function returns 0 (or a byte count) on success and a negative errno on
+ * failure; none exits.  A context may be used by many threads at once;
+ * one file or directory handle by one thread at a time.
+ *
+ * Permissions: each namespace grants RM/WM/RD/WD per client mode
+ * (marfs.xml <perms>); a call the mode does not allow fails with -EACCES
+ * (read/write data or metadata) before POSIX owner/mode checks, which the
+ * metadata tree applies as usual (-EACCES / -EPERM).  Quotas: -EDQUOT at
+ * create and when a write or set_size would exceed the namespace's bytes.
+ * Renames and hard links across namespaces fail with -EXDEV.
+ *
+ * Files become readable only when complete: a file still being written
+ * (sequentially, or N:1 by several writers) fails open-for-read with
+ * -EBUSY, and one whose writer died stays so until it is rewritten or
+ * removed (marfs stat shows its state).
+ */
+#ifndef MARFS_H
+#define MARFS_H
+
+#include <dirent.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/types.h>
+#include <time.h>
+
+#define MARFS_API_VERSION 1
+
+enum marfs_mode {
+    MARFS_INTERACTIVE = 0,   /* the FUSE mount: <perms><interactive> */
+    MARFS_BATCH = 1,         /* pftool and tools: <perms><batch> */
+};
+
+typedef struct marfs_ctx marfs_ctx_t;   /* one per process (or thread set) */
+typedef struct marfs_fh marfs_fh_t;     /* an open file */
+typedef struct marfs_dh marfs_dh_t;     /* an open directory */
+
+/* ---- set-up ------------------------------------------------------------ */
+
+/* Load config_path (NULL: $MARFS_CONFIG) for the given client mode. */
+int marfs_init(const char *config_path, enum marfs_mode mode,
+               marfs_ctx_t **out);
+/* Flush usage counters, close everything; ctx is freed. */
+int marfs_term(marfs_ctx_t *ctx);
+/* The mount point prefix (mnt_top) of the loaded config. */
+const char *marfs_mnt_top(const marfs_ctx_t *ctx);
+
+/* ---- files --------------------------------------------------------------- */
+
+/*
+ * Create (or truncate-and-replace) a file for sequential writing.  With
+ * prev != NULL (a handle from an earlier marfs_creat of the same client
+ * that the caller is done writing), the new file continues prev's pack
+ * stream, so consecutive small files share objects; prev is then closed
+ * by this call whether or not it succeeds.
+ */
+int marfs_creat(marfs_ctx_t *ctx, const char *path, mode_t mode,
+                marfs_fh_t *prev, marfs_fh_t **out);
+
+/*
+ * Open an existing file.  flags: O_RDONLY to read a complete file;
+ * O_WRONLY to join an N:1 write of a file whose size was declared with
+ * marfs_set_size (see below).
+ */
+int marfs_open(marfs_ctx_t *ctx, const char *path, int flags,
+               marfs_fh_t **out);
+
+ssize_t marfs_read(marfs_fh_t *fh, void *buf, size_t len);
+ssize_t marfs_pread(marfs_fh_t *fh, void *buf, size_t len, off_t off);
+/* Current position of a read handle; whence as lseek. */
+off_t marfs_seek(marfs_fh_t *fh, off_t off, int whence);
+
+/* Append to a file opened by marfs_creat. */
+ssize_t marfs_write(marfs_fh_t *fh, const void *buf, size_t len);
+
+/*
+ * N:1 parallel writes.  The creator calls marfs_set_size(fh, size) right
+ * after marfs_creat to declare the final size; from then on any number of
+ * writers (this handle, other threads, other processes with marfs_open
+ * O_WRONLY) write whole chunks with marfs_pwrite at chunk offsets, in any
+ * order and concurrently; each chunk must be written by one pwrite run of
+ * its full length (consecutive pwrites on one handle may build a chunk
+ * from its start).  When every chunk is written, one caller runs
+ * marfs_finalize; the file becomes complete and readable.  A file whose
+ * declared size is not chunked (smaller than one chunk) is written the
+ * same way with a single chunk.
+ */
+int marfs_set_size(marfs_fh_t *fh, off_t size);
+ssize_t marfs_pwrite(marfs_fh_t *fh, const void *buf, size_t len, off_t off);
+/* Chunk geometry of a file: data bytes per chunk and chunk count. */
+int marfs_chunk_info(marfs_fh_t *fh, uint64_t *chunk_size, uint64_t *nchunks);
+/* Complete an N:1 file: -EBUSY (and nothing changed) if a chunk is
+ * missing; on success the file is complete. */
+int marfs_finalize(marfs_fh_t *fh);
+
+/* Flush what a sequential writer buffered (data stays invisible until
+ * close). */
+int marfs_fsync(marfs_fh_t *fh);
+/* Close: for a sequential writer this completes the file. */
+int marfs_close(marfs_fh_t *fh);
+/* Abandon a handle being written: the file is removed, its objects left
+ * to garbage collection. */
+int marfs_abort(marfs_fh_t *fh);
+
+/* ---- metadata ------------------------------------------------------------ */
+
+int marfs_stat(marfs_ctx_t *ctx, const char *path, struct stat *st);
+int marfs_lstat(marfs_ctx_t *ctx, const char *path, struct stat *st);
+int marfs_fstat(marfs_fh_t *fh, struct stat *st);
+
+int marfs_opendir(marfs_ctx_t *ctx, const char *path, marfs_dh_t **out);
+/* Next entry (d_name, d_type filled), NULL at the end; *err set to a
+ * negative errno on failure (0 otherwise).  Internal names never show;
+ * child namespaces show as directories. */
+struct dirent *marfs_readdir(marfs_dh_t *dh, int *err);
+int marfs_closedir(marfs_dh_t *dh);
+
+int marfs_mkdir(marfs_ctx_t *ctx, const char *path, mode_t mode);
+int marfs_rmdir(marfs_ctx_t *ctx, const char *path);
+int marfs_unlink(marfs_ctx_t *ctx, const char *path);
+int marfs_rename(marfs_ctx_t *ctx, const char *from, const char *to);
+int marfs_symlink(marfs_ctx_t *ctx, const char *target, const char *path);
+ssize_t marfs_readlink(marfs_ctx_t *ctx, const char *path, char *buf,
+                       size_t size);
+int marfs_link(marfs_ctx_t *ctx, const char *oldpath, const char *newpath);
+int marfs_chmod(marfs_ctx_t *ctx, const char *path, mode_t mode);
+int marfs_chown(marfs_ctx_t *ctx, const char *path, uid_t uid, gid_t gid);
+/* times[0] atime, times[1] mtime; UTIME_NOW / UTIME_OMIT allowed; does
+ * not follow a final symlink. */
+int marfs_utimens(marfs_ctx_t *ctx, const char *path,
+                  const struct timespec times[2]);
+/* Only to 0 or to the current size; other sizes: -EOPNOTSUPP. */
+int marfs_truncate(marfs_ctx_t *ctx, const char *path, off_t size);
+
+/* User xattrs ("user.*"); the library's own ("user.marfs.*") are hidden
+ * and refused (-EPERM). */
+ssize_t marfs_getxattr(marfs_ctx_t *ctx, const char *path, const char *name,
+                       void *value, size_t size);
+int marfs_setxattr(marfs_ctx_t *ctx, const char *path, const char *name,
+                   const void *value, size_t size, int flags);
+ssize_t marfs_listxattr(marfs_ctx_t *ctx, const char *path, char *list,
+                        size_t size);
+int marfs_removexattr(marfs_ctx_t *ctx, const char *path, const char *name);
+
+/* f_files/f_blocks report the namespace's quotas (or totals when
+ * unlimited), f_ffree/f_bfree what remains. */
+int marfs_statvfs(marfs_ctx_t *ctx, const char *path, struct statvfs *st);
+
+/* ---- checksums and state --------------------------------------------- */
+
+/* The per-file end-to-end checksum: CRC-64/XZ of the file's bytes (as
+ * isa-l crc64_ecma_refl), recorded while writing.  -ENODATA if the file
+ * has none (not complete). */
+int marfs_file_checksum(marfs_ctx_t *ctx, const char *path, uint64_t *crc);
+
+/* Compute the same checksum over a buffer, chained: crc = 0 to start. */
+uint64_t marfs_checksum_update(uint64_t crc, const void *buf, size_t len);
+/* Combine: checksum of A||B from checksum(A), checksum(B) and len(B). */
+uint64_t marfs_checksum_combine(uint64_t crc_a, uint64_t crc_b,
+                                uint64_t len_b);
+
+#endif

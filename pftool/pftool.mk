@@ -1,0 +1,1 @@
+# pftool/pftool.mk - the MPI data mover and its front-ends (issue 5).
