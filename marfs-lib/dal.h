@@ -107,4 +107,57 @@ static inline void mdal_destroy(mdal_t *dal)
         dal->ops->destroy(dal);
 }
 
+/* ---- additions (issue 3): limits, stack helpers, fault and timer ------- */
+
+/* Largest meta blob every backend stores; set_meta refuses more with
+ * -EMSGSIZE. */
+#define MDAL_META_MAX 65536
+
+/* The operations of struct mdal_ops, for counters and fault rules. */
+enum mdal_op {
+    MDAL_OP_VERIFY,
+    MDAL_OP_OPEN_WRITE,
+    MDAL_OP_OPEN_READ,
+    MDAL_OP_PUT,
+    MDAL_OP_GET,
+    MDAL_OP_SET_META,
+    MDAL_OP_GET_META,
+    MDAL_OP_CLOSE,
+    MDAL_OP_ABORT,
+    MDAL_OP_STAT,
+    MDAL_OP_DEL,
+    MDAL_OP_LIST,
+    MDAL_OP_COUNT
+};
+
+/* "verify", "open_write", ... (the names fault rules use); NULL if bad. */
+const char *mdal_op_name(enum mdal_op op);
+
+/* The first DAL of the stack (dal itself, then the DALs wrappers nest)
+ * whose type is type ("fault", "timer", ...); NULL if none. */
+mdal_t *mdal_find(mdal_t *dal, const char *type);
+
+/* Counters of the timer DAL, per operation. */
+struct mdal_op_stats {
+    uint64_t calls;
+    uint64_t errors;     /* calls that returned a negative errno */
+    uint64_t nsec;       /* wall time spent in the inner DAL */
+    uint64_t bytes;      /* put/get: bytes moved */
+};
+
+struct mdal_timer_stats {
+    struct mdal_op_stats op[MDAL_OP_COUNT];
+};
+
+/* Copy (or zero) the counters of the first timer DAL in the stack.
+ * 0, or -ENOENT if the stack has no timer DAL. */
+int mdal_timer_get(mdal_t *dal, struct mdal_timer_stats *out);
+int mdal_timer_reset(mdal_t *dal);
+
+/* Replace the rules of the first fault DAL in the stack with rules (';'
+ * separated, syntax in doc/dal.md; NULL or "" clears them) and reset the
+ * rule hit counters and the random stream.  0, -ENOENT without a fault
+ * DAL, -EINVAL (rules unchanged, error logged) for a bad rule. */
+int mdal_fault_set_rules(mdal_t *dal, const char *rules);
+
 #endif

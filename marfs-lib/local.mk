@@ -18,3 +18,13 @@ EXTRA_DIST += scripts/embed-text.awk
 marfs-lib/config_xsd.c: $(top_srcdir)/config/marfs.xsd $(top_srcdir)/scripts/embed-text.awk
 	$(AM_V_GEN)$(MKDIR_P) marfs-lib && \
 	$(AWK) -v name=mcfg_xsd_text -f $(top_srcdir)/scripts/embed-text.awk $(top_srcdir)/config/marfs.xsd > $@.tmp && mv $@.tmp $@
+
+# The file system layer: metadata on POSIX, data streams, the API.
+libmarfs_la_SOURCES += \
+	marfs-lib/marfs.h marfs-lib/api_internal.h \
+	marfs-lib/api_ctx.c marfs-lib/api_file.c marfs-lib/api_nto1.c \
+	marfs-lib/api_meta.c marfs-lib/api_dir.c marfs-lib/api_xattr.c \
+	marfs-lib/mdal.h marfs-lib/mdal.c marfs-lib/quota.h marfs-lib/quota.c \
+	marfs-lib/tag.h marfs-lib/tag.c marfs-lib/objfmt.h marfs-lib/objfmt.c \
+	marfs-lib/stream.h marfs-lib/stream.c marfs-lib/stream_chunk.c \
+	marfs-lib/sread.h marfs-lib/sread.c marfs-lib/checksum.c

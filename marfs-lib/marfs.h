@@ -99,6 +99,17 @@ int marfs_chunk_info(marfs_fh_t *fh, uint64_t *chunk_size, uint64_t *nchunks);
  * missing; on success the file is complete. */
 int marfs_finalize(marfs_fh_t *fh);
 
+/*
+ * Owner, mode and times of a file being written (creat or N:1 handles).
+ * Unlike the path calls, these are also written into the file's recovery
+ * record, so a copy tool should set them before marfs_close (or, N:1,
+ * right after marfs_set_size).  A mode set here is applied when the file
+ * completes.
+ */
+int marfs_fchmod(marfs_fh_t *fh, mode_t mode);
+int marfs_fchown(marfs_fh_t *fh, uid_t uid, gid_t gid);
+int marfs_futimens(marfs_fh_t *fh, const struct timespec times[2]);
+
 /* Flush what a sequential writer buffered (data stays invisible until
  * close). */
 int marfs_fsync(marfs_fh_t *fh);

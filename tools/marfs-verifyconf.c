@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dal.h"
 #include "log.h"
 #include "tool_common.h"
 
@@ -90,17 +91,37 @@ static int check_dir(const char *what, const char *path, int fix)
     return ok;
 }
 
+/* Every location the repo's DAL stores blocks at (the posix DAL's
+ * pod/block/cap/scatter directories). */
+static int check_dal(const struct mcfg_repo *r, int fix)
+{
+    mdal_t *dal;
+    int rc = mdal_create(r->dal, r, &dal);
+    if (rc == 0) {
+        rc = dal->ops->verify(dal, fix);
+        mdal_destroy(dal);
+    }
+    if (rc < 0) {
+        printf("repo %s: data locations: %s%s\n", r->name, strerror(-rc),
+               fix ? "" : " (--fix creates missing ones)");
+        return 0;
+    }
+    printf("repo %s: data locations: ok\n", r->name);
+    return 1;
+}
+
 static int check_dirs(const struct mcfg *cfg, int fix)
 {
     int ok = 1;
     for (size_t i = 0; i < cfg->nrepos; i++) {
         const struct mcfg_repo *r = &cfg->repos[i];
-        ok &= check_dir("metadata root", r->ns_root, fix);
+        int roots_ok = check_dir("metadata root", r->ns_root, fix);
         for (const struct mcfg_dal *d = r->dal; d != NULL; d = d->inner) {
             const char *root = mcfg_dal_param(d, "sec_root");
             if (root != NULL)
-                ok &= check_dir("data root", root, fix);
+                roots_ok &= check_dir("data root", root, fix);
         }
+        ok &= roots_ok && check_dal(r, fix);
     }
     return ok;
 }

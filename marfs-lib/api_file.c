@@ -1,0 +1,524 @@
+/*
+ * api_file.c - creating, writing, reading and closing files.
+ *
+ * A new file's inode is created in the reference tree, tagged "writing",
+ * then hard-linked to the user path; its data goes into the creating
+ * client's pack stream.  The tag turns "complete" (with size and
+ * checksum, and the inode's size set) only when the object holding the
+ * file's last byte is published, so a reader never sees a file whose data
+ * is not stored.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api_internal.h"
+#include "log.h"
+#include "quota.h"
+
+/* What a deferred completion needs once the object is published. */
+struct done_arg {
+    struct mdal_ns *md;
+    char refpath[200];          /* "<refdir>/<ref>" relative to ref/ */
+    mode_t final_mode;
+    mode_t created_mode;        /* the inode's mode when created */
+    struct timespec created_mtime;
+    char path[];                /* user path, for messages */
+};
+
+static int same_time(struct timespec a, struct timespec b)
+{
+    return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+/*
+ * Completion may run long after the writer's close (when the packed
+ * object is published), after a copy tool already set the file's mode and
+ * times: anything changed since creation is the user's and is kept.
+ */
+static int settle_inode(int fd, const struct done_arg *d, uint64_t size)
+{
+    struct stat before;
+    if (fstat(fd, &before) != 0)
+        return -errno;
+    int user_times = !same_time(before.st_mtim, d->created_mtime);
+    if (ftruncate(fd, (off_t)size) != 0)
+        return -errno;
+    if (user_times) {
+        struct timespec ts[2] = {before.st_atim, before.st_mtim};
+        if (futimens(fd, ts) != 0)
+            return -errno;
+    }
+    if ((before.st_mode & 07777) == d->created_mode &&
+        d->created_mode != d->final_mode && fchmod(fd, d->final_mode) != 0)
+        return -errno;
+    return 0;
+}
+
+static int complete_inode(const struct done_arg *d, const struct ftag *tag)
+{
+    int fd = openat(d->md->reffd, d->refpath, O_WRONLY | O_NOFOLLOW |
+                    O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    struct ftag t = *tag;
+    t.state = FTAG_COMPLETE;
+    int rc = api_write_tag(fd, &t);
+    if (rc == 0)
+        rc = settle_inode(fd, d, t.size);
+    struct stat st;
+    int linked = rc == 0 && fstat(fd, &st) == 0 && st.st_nlink > 1;
+    close(fd);
+    /* unlinked or replaced before its object was published: the file no
+     * longer counts (its count went with its last user link) */
+    if (linked)
+        quota_add(d->md->quota, 0, (int64_t)t.size);
+    return rc;
+}
+
+static void file_done(void *arg, const struct ftag *tag, int status)
+{
+    struct done_arg *d = arg;
+    quota_inflight(d->md->quota, -(int64_t)tag->size);
+    if (status == 0)
+        status = complete_inode(d, tag);
+    if (status < 0)
+        LOG_ERR("%s: data could not be stored (%s); the file stays "
+                "incomplete", d->path, strerror(-status));
+    free(d);
+}
+
+static void discard_done(void *arg, const struct ftag *tag, int status)
+{
+    (void)arg;
+    (void)tag;
+    (void)status;
+}
+
+static int begin_file(marfs_fh_t *fh)
+{
+    struct obj_record rec;
+    if (fh->begun)
+        return 0;
+    int rc = api_fill_record(fh, &rec);
+    if (rc == 0)
+        rc = stream_file_begin(fh->st, &rec, &fh->tag);
+    fh->begun = rc == 0;
+    return rc;
+}
+
+int api_write_end(marfs_fh_t *fh, struct stream **keep)
+{
+    int rc = begin_file(fh);
+    size_t plen = strlen(fh->path) + 1;
+    struct done_arg *d = rc == 0 ? malloc(sizeof(*d) + plen) : NULL;
+    if (rc == 0 && d == NULL)
+        rc = -ENOMEM;
+    if (rc == 0) {
+        d->md = fh->ap.md;
+        snprintf(d->refpath, sizeof(d->refpath), "%s/%s", fh->refdir,
+                 fh->tag.ref);
+        d->final_mode = fh->mode;
+        d->created_mode = fh->created_mode;
+        d->created_mtime = fh->created_mtime;
+        memcpy(d->path, fh->path, plen);
+        struct obj_record meta;
+        if (api_fill_record(fh, &meta) == 0)
+            stream_file_meta(fh->st, &meta);
+        rc = stream_file_end(fh->st, &fh->tag, file_done, d);
+        if (rc < 0)
+            free(d);
+    }
+    if (rc < 0)
+        LOG_ERR("%s: cannot finish writing: %s", fh->path, strerror(-rc));
+    *keep = fh->st;
+    close(fh->fd);
+    free(fh);
+    return rc;
+}
+
+/* ---- creation ------------------------------------------------------- */
+
+/* The user path exists: replace it atomically (link aside, rename). */
+static int replace_existing(marfs_fh_t *fh, int pfd, const char *name,
+                            int rfd)
+{
+    struct stat old;
+    char tmp[NAME_MAX + 1];
+    if (fstatat(pfd, name, &old, AT_SYMLINK_NOFOLLOW) != 0)
+        return -errno;
+    if (S_ISDIR(old.st_mode))
+        return -EISDIR;
+    snprintf(tmp, sizeof(tmp), "%s-tmp-%.200s", MDAL_RESERVED_PREFIX,
+             fh->tag.ref);
+    if (linkat(rfd, fh->tag.ref, pfd, tmp, 0) != 0)
+        return -errno;
+    if (renameat(pfd, tmp, pfd, name) != 0) {
+        int rc = -errno;
+        unlinkat(pfd, tmp, 0);
+        return rc;
+    }
+    /* The old file's objects stay referenced from the ref tree for gc;
+     * it no longer counts once its last user link is gone. */
+    if (S_ISREG(old.st_mode) && old.st_nlink <= 2)
+        quota_add(fh->ap.md->quota, -1, -(int64_t)old.st_size);
+    return 0;
+}
+
+static int note_creation(marfs_fh_t *fh, mode_t req)
+{
+    struct stat st;
+    if (fstat(fh->fd, &st) != 0)
+        return -errno;
+    fh->created_mode = st.st_mode & 07777;
+    fh->created_mtime = st.st_mtim;
+    /* creation applied the umask to req|0600; keep that, minus the
+     * owner bits only added so the library can update the inode */
+    fh->mode = fh->created_mode & ~(mode_t)(0600 & ~(req & 07777));
+    return 0;
+}
+
+static int link_inode(marfs_fh_t *fh, int rfd)
+{
+    int pfd, rc;
+    char name[NAME_MAX + 1];
+    if ((rc = api_parent(&fh->ap, &pfd, name)) < 0)
+        return rc;
+    if (linkat(rfd, fh->tag.ref, pfd, name, 0) != 0)
+        rc = errno == EEXIST ? replace_existing(fh, pfd, name, rfd) : -errno;
+    close(pfd);
+    return rc;
+}
+
+static void init_tag(marfs_fh_t *fh)
+{
+    const struct mcfg_repo *r = fh->ap.repo;
+    struct ftag *t = &fh->tag;
+    t->state = FTAG_WRITING;
+    snprintf(t->stream, sizeof(t->stream), "%s", stream_id(fh->st));
+    t->chunk = r->chunking ? r->chunk_max_size : UINT64_MAX;
+    t->first = t->chunk;
+    t->hdr = OBJ_HDR_SIZE;
+    t->n = r->n;
+    t->e = r->e;
+    t->psz = r->psz;
+}
+
+static int create_inode(marfs_fh_t *fh, mode_t mode)
+{
+    int rfd, rc = quota_check(fh->ap.md->quota, 1, 0);
+    if (rc < 0)
+        return rc;
+    stream_new_id(fh->tag.ref, sizeof(fh->tag.ref));
+    mdal_ref_dir(fh->ap.md, fh->tag.ref, fh->refdir, sizeof(fh->refdir));
+    if ((rc = mdal_ref_dirfd(fh->ap.md, fh->tag.ref, &rfd)) < 0)
+        return rc;
+    fh->fd = openat(rfd, fh->tag.ref, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
+                    (mode & 07777) | 0600);
+    if (fh->fd < 0) {
+        rc = -errno;
+        close(rfd);
+        return rc;
+    }
+    rc = note_creation(fh, mode);
+    init_tag(fh);
+    if (rc == 0)
+        rc = api_write_tag(fh->fd, &fh->tag);
+    if (rc == 0)
+        rc = link_inode(fh, rfd);
+    if (rc < 0)
+        unlinkat(rfd, fh->tag.ref, 0);
+    else
+        quota_add(fh->ap.md->quota, 1, 0);
+    close(rfd);
+    return rc;
+}
+
+/* The stream a new file goes into: prev's (packing), or a fresh one. */
+static int take_stream(marfs_fh_t *fh, marfs_fh_t *prev, struct stream **st)
+{
+    const struct mcfg_repo *r = fh->ap.repo;
+    *st = NULL;
+    if (prev != NULL && prev->kind == FH_WRITE && !prev->failed &&
+        prev->ap.repo == r && r->packing)
+        api_write_end(prev, st);
+    else if (prev != NULL)
+        marfs_close(prev);
+    if (*st != NULL)
+        return 0;
+    struct stream_params p = {
+        .ne = fh->ap.ne, .nspath = fh->ap.ns->path,
+        .chunk = r->chunking ? r->chunk_max_size : UINT64_MAX,
+        .max_files = r->packing ? r->pack_max_files : 1,
+    };
+    return stream_open(&p, st);
+}
+
+int marfs_creat(marfs_ctx_t *ctx, const char *path, mode_t mode,
+                marfs_fh_t *prev, marfs_fh_t **out)
+{
+    marfs_fh_t *fh = calloc(1, sizeof(*fh));
+    int rc = fh ? api_resolve_create(ctx, path, NEED_WM | NEED_WD, &fh->ap)
+                : -ENOMEM;
+    if (rc == 0 && fh->ap.rel[0] == '\0')
+        rc = -EISDIR;   /* a namespace root */
+    if (fh == NULL || rc < 0) {
+        if (prev != NULL)
+            marfs_close(prev);
+        free(fh);
+        return rc;
+    }
+    fh->ctx = ctx;
+    fh->kind = FH_WRITE;
+    fh->fd = -1;
+    snprintf(fh->path, sizeof(fh->path), "%s", path);
+    rc = take_stream(fh, prev, &fh->st);
+    if (rc == 0)
+        rc = create_inode(fh, mode);
+    if (rc < 0) {
+        if (fh->st != NULL)
+            stream_close(fh->st);
+        if (fh->fd >= 0)
+            close(fh->fd);
+        free(fh);
+        return rc;
+    }
+    *out = fh;
+    return 0;
+}
+
+ssize_t marfs_write(marfs_fh_t *fh, const void *buf, size_t len)
+{
+    if (fh->kind != FH_WRITE)
+        return -EBADF;
+    if (fh->failed)
+        return -EIO;
+    int rc = quota_check(fh->ap.md->quota, 0, len);
+    if (rc == 0)
+        rc = begin_file(fh);
+    ssize_t n = rc < 0 ? rc : stream_file_write(fh->st, buf, len);
+    if (n > 0)
+        quota_inflight(fh->ap.md->quota, n);
+    if (n < 0 && n != -EDQUOT)
+        fh->failed = 1;
+    return n;
+}
+
+int marfs_fsync(marfs_fh_t *fh)
+{
+    /* Data becomes durable when its object is published (close); there
+     * is nothing a writer can force earlier without breaking packing. */
+    return fh->failed ? -EIO : 0;
+}
+
+/* ---- removal of an abandoned file ------------------------------------ */
+
+static void remove_inode(marfs_fh_t *fh)
+{
+    int pfd, rfd;
+    char name[NAME_MAX + 1];
+    struct stat mine, cur;
+    if (fstat(fh->fd, &mine) == 0 && api_parent(&fh->ap, &pfd, name) == 0) {
+        if (fstatat(pfd, name, &cur, AT_SYMLINK_NOFOLLOW) == 0 &&
+            cur.st_ino == mine.st_ino && cur.st_dev == mine.st_dev)
+            unlinkat(pfd, name, 0);
+        close(pfd);
+    }
+    if (mdal_ref_dirfd(fh->ap.md, fh->tag.ref, &rfd) == 0) {
+        unlinkat(rfd, fh->tag.ref, 0);
+        close(rfd);
+    }
+    quota_add(fh->ap.md->quota, -1, 0);
+}
+
+int marfs_abort(marfs_fh_t *fh)
+{
+    if (fh->kind == FH_READ)
+        return marfs_close(fh);
+    remove_inode(fh);
+    if (fh->kind == FH_WRITE) {
+        /* Other files of the stream must still be published. */
+        if (fh->begun) {
+            quota_inflight(fh->ap.md->quota,
+                           -(int64_t)stream_file_size(fh->st));
+            stream_file_end(fh->st, &fh->tag, discard_done, NULL);
+        }
+        stream_close(fh->st);
+    } else if (fh->chunk != NULL) {
+        stream_chunk_abort(fh->chunk);
+    }
+    close(fh->fd);
+    free(fh);
+    return 0;
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+static int open_read(marfs_ctx_t *ctx, marfs_fh_t *fh)
+{
+    int pfd, rc;
+    char name[NAME_MAX + 1];
+    if ((rc = api_resolve_follow(ctx, fh->path, NEED_RM | NEED_RD, &fh->ap)) < 0)
+        return rc;
+    if ((rc = api_parent(&fh->ap, &pfd, name)) < 0)
+        return rc;
+    fh->fd = name[0] ? openat(pfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+                     : -1;
+    rc = name[0] == '\0' ? -EISDIR : fh->fd < 0 ? -errno : 0;
+    close(pfd);
+    struct stat st;
+    if (rc == 0 && fstat(fh->fd, &st) == 0 && !S_ISREG(st.st_mode))
+        rc = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+    if (rc == 0)
+        rc = api_read_tag(fh->fd, NULL, &fh->tag);
+    if (rc == -ENODATA || rc == -EINVAL) {
+        LOG_ERR("%s: its marfs tag is %s", fh->path,
+                rc == -ENODATA ? "missing" : "corrupt");
+        rc = -EIO;
+    }
+    return rc;
+}
+
+int marfs_open(marfs_ctx_t *ctx, const char *path, int flags,
+               marfs_fh_t **out)
+{
+    int acc = flags & O_ACCMODE;
+    if (acc == O_RDWR || (flags & (O_CREAT | O_TRUNC)))
+        return -EINVAL;
+    if (path == NULL)
+        return -EINVAL;
+    if (strlen(path) >= PATH_MAX)   /* never resolve a truncated copy */
+        return -ENAMETOOLONG;
+    marfs_fh_t *fh = calloc(1, sizeof(*fh));
+    if (fh == NULL)
+        return -ENOMEM;
+    fh->ctx = ctx;
+    fh->fd = -1;
+    snprintf(fh->path, sizeof(fh->path), "%s", path);
+    int rc = open_read(ctx, fh);
+    if (rc == 0 && acc == O_WRONLY) {
+        fh->kind = FH_NTO1;
+        if (!fh->tag.nto1 || fh->tag.state != FTAG_WRITING)
+            rc = -EBUSY;
+        else if ((fh->ap.ns->perms[ctx->mode] & (NEED_WM | NEED_WD)) !=
+                 (NEED_WM | NEED_WD))
+            rc = -EACCES;
+        mdal_ref_dir(fh->ap.md, fh->tag.ref, fh->refdir, sizeof(fh->refdir));
+    } else if (rc == 0) {
+        fh->kind = FH_READ;
+        rc = fh->tag.state == FTAG_COMPLETE
+                 ? sread_open(fh->ap.ne, &fh->tag, &fh->rd) : -EBUSY;
+    }
+    if (rc < 0) {
+        if (fh->fd >= 0)
+            close(fh->fd);
+        free(fh);
+        return rc;
+    }
+    *out = fh;
+    return 0;
+}
+
+ssize_t marfs_pread(marfs_fh_t *fh, void *buf, size_t len, off_t off)
+{
+    if (fh->kind != FH_READ)
+        return -EBADF;
+    if (off < 0)
+        return -EINVAL;
+    return sread_pread(fh->rd, buf, len, (uint64_t)off);
+}
+
+ssize_t marfs_read(marfs_fh_t *fh, void *buf, size_t len)
+{
+    ssize_t n = marfs_pread(fh, buf, len, (off_t)fh->pos);
+    if (n > 0)
+        fh->pos += (uint64_t)n;
+    return n;
+}
+
+off_t marfs_seek(marfs_fh_t *fh, off_t off, int whence)
+{
+    int64_t base = whence == SEEK_SET ? 0
+                 : whence == SEEK_CUR ? (int64_t)fh->pos
+                 : whence == SEEK_END ? (int64_t)fh->tag.size : -1;
+    if (fh->kind != FH_READ || base < 0 || base + off < 0)
+        return -EINVAL;
+    fh->pos = (uint64_t)(base + off);
+    return (off_t)fh->pos;
+}
+
+int marfs_fstat(marfs_fh_t *fh, struct stat *st)
+{
+    if (fstat(fh->fd, st) != 0)
+        return -errno;
+    if (fh->kind == FH_WRITE && fh->begun)
+        st->st_size = (off_t)stream_file_size(fh->st);
+    api_fix_stat(st);
+    return 0;
+}
+
+int marfs_close(marfs_fh_t *fh)
+{
+    int rc = 0;
+    if (fh == NULL)
+        return -EBADF;
+    switch (fh->kind) {
+    case FH_READ:
+        sread_close(fh->rd);
+        break;
+    case FH_WRITE: {
+        if (fh->failed)
+            return marfs_abort(fh) == 0 ? -EIO : -EIO;
+        struct stream *st;
+        rc = api_write_end(fh, &st);
+        int crc = stream_close(st);
+        return rc < 0 ? rc : crc;
+    }
+    case FH_NTO1:
+        if (fh->chunk != NULL) {
+            LOG_ERR("%s: closed with chunk %llu half written; that chunk "
+                    "must be written again", fh->path,
+                    (unsigned long long)fh->chunk_k);
+            stream_chunk_abort(fh->chunk);
+            rc = -EIO;
+        }
+        break;
+    }
+    if (fh->fd >= 0)
+        close(fh->fd);
+    free(fh);
+    return rc;
+}
+
+/* ---- attributes of a file being written -------------------------------- */
+
+int marfs_fchmod(marfs_fh_t *fh, mode_t mode)
+{
+    if (fh->kind == FH_READ)
+        return -EBADF;
+    if (fh->kind == FH_WRITE) {
+        /* applied at completion, so the library can still update the
+         * inode even if the mode drops the owner's write bit */
+        fh->mode = mode & 07777;
+        return 0;
+    }
+    return fchmod(fh->fd, mode & 07777) == 0 ? 0 : -errno;
+}
+
+int marfs_fchown(marfs_fh_t *fh, uid_t uid, gid_t gid)
+{
+    if (fh->kind == FH_READ)
+        return -EBADF;
+    return fchown(fh->fd, uid, gid) == 0 ? 0 : -errno;
+}
+
+int marfs_futimens(marfs_fh_t *fh, const struct timespec times[2])
+{
+    if (fh->kind == FH_READ)
+        return -EBADF;
+    return futimens(fh->fd, times) == 0 ? 0 : -errno;
+}

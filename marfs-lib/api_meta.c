@@ -1,0 +1,368 @@
+/*
+ * api_meta.c - metadata operations of marfs.h on the namespace trees:
+ * stat, mkdir, rmdir, unlink, rename, links, chmod/chown/utimens,
+ * truncate, statvfs and the stored checksum.
+ *
+ * Each operation resolves its path(s), checks the namespace permission
+ * for the client mode, opens the parent directory beneath the namespace
+ * tree and applies the *at() system call there, so the kernel's own owner
+ * and mode checks apply to the caller as usual.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "api_internal.h"
+#include "log.h"
+#include "quota.h"
+
+/* Resolve and open the parent: the common start of every operation. */
+static int at_parent(marfs_ctx_t *ctx, const char *path, unsigned need,
+                     struct api_path *ap, int *pfd, char *name)
+{
+    int rc = api_resolve(ctx, path, need, ap);
+    return rc < 0 ? rc : api_parent(ap, pfd, name);
+}
+
+/* Same for a name about to be created (internal names: -EPERM). */
+static int new_parent(marfs_ctx_t *ctx, const char *path, unsigned need,
+                      struct api_path *ap, int *pfd, char *name)
+{
+    int rc = api_resolve_create(ctx, path, need, ap);
+    return rc < 0 ? rc : api_parent(ap, pfd, name);
+}
+
+
+static int stat_resolved(struct api_path *ap, struct stat *st)
+{
+    int pfd;
+    char name[NAME_MAX + 1];
+    int rc = api_parent(ap, &pfd, name);
+    if (rc < 0)
+        return rc;
+    if (fstatat(pfd, name[0] ? name : ".", st, AT_SYMLINK_NOFOLLOW) != 0)
+        rc = -errno;
+    close(pfd);
+    if (rc == 0)
+        api_fix_stat(st);
+    return rc;
+}
+
+int marfs_lstat(marfs_ctx_t *ctx, const char *path, struct stat *st)
+{
+    struct api_path ap;
+    int rc = api_resolve(ctx, path, NEED_RM, &ap);
+    return rc < 0 ? rc : stat_resolved(&ap, st);
+}
+
+int marfs_stat(marfs_ctx_t *ctx, const char *path, struct stat *st)
+{
+    struct api_path ap;
+    int rc = api_resolve_follow(ctx, path, NEED_RM, &ap);
+    return rc < 0 ? rc : stat_resolved(&ap, st);
+}
+
+int marfs_mkdir(marfs_ctx_t *ctx, const char *path, mode_t mode)
+{
+    struct api_path ap;
+    int pfd;
+    char name[NAME_MAX + 1];
+    int rc = new_parent(ctx, path, NEED_WM, &ap, &pfd, name);
+    if (rc < 0)
+        return rc;
+    if (name[0] == '\0')
+        rc = -EEXIST;       /* a namespace root always exists */
+    else if (mkdirat(pfd, name, mode) != 0)
+        rc = -errno;
+    close(pfd);
+    return rc;
+}
+
+int marfs_rmdir(marfs_ctx_t *ctx, const char *path)
+{
+    struct api_path ap;
+    int pfd;
+    char name[NAME_MAX + 1];
+    int rc = at_parent(ctx, path, NEED_WM, &ap, &pfd, name);
+    if (rc < 0)
+        return rc;
+    if (name[0] == '\0')
+        rc = -EBUSY;        /* namespaces come from the config */
+    else if (unlinkat(pfd, name, AT_REMOVEDIR) != 0)
+        rc = -errno;
+    close(pfd);
+    return rc;
+}
+
+/* What removing the name (pfd, name) releases: a file counts until its
+ * last user link goes (the inode's other link is the ref tree's). */
+struct release {
+    int64_t files, bytes;
+    ino_t ino;
+};
+
+static struct release last_link(int pfd, const char *name)
+{
+    struct release r = {0, 0, 0};
+    struct stat st;
+    struct ftag tag;
+    if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+        !S_ISREG(st.st_mode))
+        return r;
+    r.ino = st.st_ino;
+    if (st.st_nlink > 2)
+        return r;
+    int complete = api_read_tag(pfd, name, &tag) == 0 &&
+                   tag.state == FTAG_COMPLETE;
+    r.files = 1;
+    r.bytes = complete ? (int64_t)tag.size : 0;
+    return r;
+}
+
+static void release(struct api_path *ap, struct release r)
+{
+    if (r.files != 0 || r.bytes != 0)
+        quota_add(ap->md->quota, -r.files, -r.bytes);
+}
+
+int marfs_unlink(marfs_ctx_t *ctx, const char *path)
+{
+    struct api_path ap;
+    int pfd;
+    char name[NAME_MAX + 1];
+    int rc = at_parent(ctx, path, NEED_WM, &ap, &pfd, name);
+    if (rc < 0)
+        return rc;
+    if (name[0] == '\0') {
+        rc = -EISDIR;
+    } else {
+        /* The inode stays in the ref tree: gc finds the objects there. */
+        struct release r = last_link(pfd, name);
+        if (unlinkat(pfd, name, 0) != 0)
+            rc = -errno;
+        else
+            release(&ap, r);
+    }
+    close(pfd);
+    return rc;
+}
+
+/* Open both parents of a two-path operation in one namespace. */
+static int two_paths(marfs_ctx_t *ctx, const char *a, const char *b,
+                     int fds[2], char na[NAME_MAX + 1], char nb[NAME_MAX + 1],
+                     struct api_path *pb_out)
+{
+    struct api_path pa, pb;
+    int rc = api_resolve(ctx, a, NEED_WM, &pa);
+    if (rc == 0)
+        rc = api_resolve_create(ctx, b, NEED_WM, &pb);
+    if (rc < 0)
+        return rc;
+    if (pa.ns != pb.ns)
+        return -EXDEV;
+    if (pa.rel[0] == '\0' || pb.rel[0] == '\0')
+        return -EBUSY;
+    if ((rc = api_parent(&pa, &fds[0], na)) < 0)
+        return rc;
+    if ((rc = api_parent(&pb, &fds[1], nb)) < 0) {
+        close(fds[0]);
+        return rc;
+    }
+    if (pb_out != NULL)
+        *pb_out = pb;
+    return 0;
+}
+
+int marfs_rename(marfs_ctx_t *ctx, const char *from, const char *to)
+{
+    int fds[2];
+    char na[NAME_MAX + 1], nb[NAME_MAX + 1];
+    struct api_path pb;
+    int rc = two_paths(ctx, from, to, fds, na, nb, &pb);
+    if (rc < 0)
+        return rc;
+    /* renaming over a file removes its name (unless both names are links
+     * of one inode, when rename does nothing) */
+    struct release over = last_link(fds[1], nb);
+    struct release self = last_link(fds[0], na);
+    if (renameat(fds[0], na, fds[1], nb) != 0)
+        rc = -errno;
+    else if (over.ino == 0 || over.ino != self.ino)
+        release(&pb, over);
+    close(fds[0]);
+    close(fds[1]);
+    return rc;
+}
+
+int marfs_link(marfs_ctx_t *ctx, const char *oldpath, const char *newpath)
+{
+    int fds[2];
+    char na[NAME_MAX + 1], nb[NAME_MAX + 1];
+    int rc = two_paths(ctx, oldpath, newpath, fds, na, nb, NULL);
+    if (rc < 0)
+        return rc;
+    if (linkat(fds[0], na, fds[1], nb, 0) != 0)
+        rc = -errno;
+    close(fds[0]);
+    close(fds[1]);
+    return rc;
+}
+
+int marfs_symlink(marfs_ctx_t *ctx, const char *target, const char *path)
+{
+    struct api_path ap;
+    int pfd;
+    char name[NAME_MAX + 1];
+    int rc = new_parent(ctx, path, NEED_WM, &ap, &pfd, name);
+    if (rc < 0)
+        return rc;
+    if (name[0] == '\0')
+        rc = -EEXIST;
+    else if (symlinkat(target, pfd, name) != 0)
+        rc = -errno;
+    close(pfd);
+    return rc;
+}
+
+ssize_t marfs_readlink(marfs_ctx_t *ctx, const char *path, char *buf,
+                       size_t size)
+{
+    struct api_path ap;
+    int pfd;
+    char name[NAME_MAX + 1];
+    int rc = at_parent(ctx, path, NEED_RM, &ap, &pfd, name);
+    if (rc < 0)
+        return rc;
+    ssize_t n = name[0] ? readlinkat(pfd, name, buf, size) : -1;
+    if (n < 0)
+        n = name[0] ? -errno : -EINVAL;
+    close(pfd);
+    return n;
+}
+
+/* chmod/chown/utimens share this: apply fn at the path (not following a
+ * final symlink where the call allows it). */
+static int at_path(marfs_ctx_t *ctx, const char *path, unsigned need,
+                   int (*fn)(int, const char *, const void *), const void *arg)
+{
+    struct api_path ap;
+    int pfd;
+    char name[NAME_MAX + 1];
+    int rc = at_parent(ctx, path, need, &ap, &pfd, name);
+    if (rc < 0)
+        return rc;
+    rc = fn(pfd, name[0] ? name : ".", arg);
+    close(pfd);
+    return rc;
+}
+
+static int do_chmod(int fd, const char *name, const void *arg)
+{
+    return fchmodat(fd, name, *(const mode_t *)arg, 0) == 0 ? 0 : -errno;
+}
+
+int marfs_chmod(marfs_ctx_t *ctx, const char *path, mode_t mode)
+{
+    return at_path(ctx, path, NEED_WM, do_chmod, &mode);
+}
+
+static int do_chown(int fd, const char *name, const void *arg)
+{
+    const unsigned *ids = arg;
+    return fchownat(fd, name, (uid_t)ids[0], (gid_t)ids[1],
+                    AT_SYMLINK_NOFOLLOW) == 0 ? 0 : -errno;
+}
+
+int marfs_chown(marfs_ctx_t *ctx, const char *path, uid_t uid, gid_t gid)
+{
+    unsigned ids[2] = {(unsigned)uid, (unsigned)gid};
+    return at_path(ctx, path, NEED_WM, do_chown, ids);
+}
+
+static int do_utimens(int fd, const char *name, const void *arg)
+{
+    return utimensat(fd, name, arg, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : -errno;
+}
+
+int marfs_utimens(marfs_ctx_t *ctx, const char *path,
+                  const struct timespec times[2])
+{
+    return at_path(ctx, path, NEED_WM, do_utimens, times);
+}
+
+int marfs_truncate(marfs_ctx_t *ctx, const char *path, off_t size)
+{
+    struct stat st;
+    struct api_path ap;
+    char target[PATH_MAX];
+    int rc = api_follow_path(ctx, path, NEED_WM | NEED_WD, &ap, target);
+    if (rc == 0)
+        rc = stat_resolved(&ap, &st);
+    if (rc < 0)
+        return rc;
+    path = target;
+    if (!S_ISREG(st.st_mode))
+        return -EISDIR;
+    if (size == st.st_size)
+        return 0;
+    if (size != 0)
+        return -EOPNOTSUPP;
+    /* Objects are immutable: truncating to 0 replaces the file with a new
+     * empty one (same owner and mode); other hard links keep the old. */
+    marfs_fh_t *fh;
+    if ((rc = marfs_creat(ctx, path, st.st_mode & 07777, NULL, &fh)) < 0)
+        return rc;
+    if ((rc = marfs_close(fh)) < 0)
+        return rc;
+    return marfs_chown(ctx, path, st.st_uid, st.st_gid);
+}
+
+int marfs_statvfs(marfs_ctx_t *ctx, const char *path, struct statvfs *sv)
+{
+    struct api_path ap;
+    int rc = api_resolve(ctx, path, NEED_RM, &ap);
+    if (rc < 0)
+        return rc;
+    if (fstatvfs(ap.md->treefd, sv) != 0)
+        return -errno;
+    uint64_t files, bytes;
+    const struct mcfg_ns *ns = ap.ns;
+    quota_usage(ap.md->quota, &files, &bytes);
+    sv->f_bsize = sv->f_frsize = 4096;
+    if (ns->quota_bytes != MCFG_UNLIMITED) {
+        sv->f_blocks = ns->quota_bytes / 4096;
+        uint64_t used = (bytes + 4095) / 4096;
+        sv->f_bfree = sv->f_bavail = used < sv->f_blocks ? sv->f_blocks - used : 0;
+    }
+    if (ns->quota_files != MCFG_UNLIMITED) {
+        sv->f_files = ns->quota_files;
+        sv->f_ffree = sv->f_favail = files < ns->quota_files
+                                         ? ns->quota_files - files : 0;
+    }
+    sv->f_namemax = NAME_MAX;
+    return 0;
+}
+
+int marfs_file_checksum(marfs_ctx_t *ctx, const char *path, uint64_t *crc)
+{
+    struct api_path ap;
+    struct ftag tag;
+    int pfd;
+    char name[NAME_MAX + 1];
+    int rc = api_resolve_follow(ctx, path, NEED_RM, &ap);
+    if (rc == 0)
+        rc = api_parent(&ap, &pfd, name);
+    if (rc < 0)
+        return rc;
+    rc = name[0] ? api_read_tag(pfd, name, &tag) : -EISDIR;
+    close(pfd);
+    if (rc == 0 && (tag.state != FTAG_COMPLETE || !tag.has_crc))
+        rc = -ENODATA;
+    if (rc == 0)
+        *crc = tag.crc;
+    return rc;
+}

@@ -1,0 +1,214 @@
+/*
+ * mdal.c - namespace directories on POSIX and safe resolution inside them
+ * (see mdal.h for the layout).
+ *
+ * Every user path is resolved with openat2(RESOLVE_BENEATH) from the
+ * namespace's tree fd, so neither '..' nor a symlink stored in the tree can
+ * reach another namespace or the host file system.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "hash.h"
+#include "log.h"
+#include "mdal.h"
+#include "quota.h"
+
+int mdal_ns_dirname(const char *nspath, char *buf, size_t bufsz)
+{
+    size_t len = 0;
+    const char *p = nspath[0] == '/' ? nspath + 1 : nspath;
+    if (bufsz < 4)
+        return -ENAMETOOLONG;
+    memcpy(buf, "ns@", 3);
+    len = 3;
+    for (; *p != '\0'; p++) {
+        if (len + 2 > bufsz)
+            return -ENAMETOOLONG;
+        buf[len++] = *p == '/' ? '@' : *p;
+    }
+    buf[len] = '\0';
+    return 0;
+}
+
+static int open_dir(int at, const char *name, int create, mode_t mode)
+{
+    int fd = openat(at, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && create) {
+        if (mkdirat(at, name, mode) != 0 && errno != EEXIST)
+            return -errno;
+        fd = openat(at, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    }
+    return fd < 0 ? -errno : fd;
+}
+
+static int open_ns_dirs(struct mdal_ns *ns, int create)
+{
+    int rootfd = open(ns->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0 && errno == ENOENT && create) {
+        if (mkdir(ns->dir, 0700) != 0 && errno != EEXIST)
+            return -errno;
+        rootfd = open(ns->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    }
+    if (rootfd < 0)
+        return -errno;
+    /* tree/ is what users see: world-readable like any directory; ref/
+     * is internal. */
+    ns->treefd = open_dir(rootfd, "tree", create, 0755);
+    ns->reffd = open_dir(rootfd, "ref", create, 0700);
+    int rc = ns->treefd < 0 ? ns->treefd : ns->reffd < 0 ? ns->reffd : 0;
+    if (rc == 0)
+        rc = quota_open(rootfd, ns->cfg, &ns->quota);
+    close(rootfd);
+    return rc;
+}
+
+int mdal_ns_open(const struct mcfg_ns *cfg, int create, struct mdal_ns **out)
+{
+    char name[512];
+    int rc = mdal_ns_dirname(cfg->path, name, sizeof(name));
+    if (rc < 0)
+        return rc;
+    struct mdal_ns *ns = calloc(1, sizeof(*ns));
+    if (ns == NULL)
+        return -ENOMEM;
+    ns->cfg = cfg;
+    ns->treefd = ns->reffd = -1;
+    if (asprintf(&ns->dir, "%s/%s", cfg->repo->ns_root, name) < 0) {
+        free(ns);
+        return -ENOMEM;
+    }
+    rc = open_ns_dirs(ns, create);
+    if (rc < 0) {
+        LOG_ERR("namespace %s: cannot open metadata directory %s: %s%s",
+                cfg->path, ns->dir, strerror(-rc),
+                rc == -ENOENT ? " (create the metadata root with "
+                                "marfs-verifyconf --check-dirs --fix)" : "");
+        mdal_ns_close(ns);
+        return rc;
+    }
+    *out = ns;
+    return 0;
+}
+
+void mdal_ns_close(struct mdal_ns *ns)
+{
+    if (ns == NULL)
+        return;
+    quota_close(ns->quota);
+    if (ns->treefd >= 0)
+        close(ns->treefd);
+    if (ns->reffd >= 0)
+        close(ns->reffd);
+    free(ns->dir);
+    free(ns);
+}
+
+static int openat2_beneath(int dirfd, const char *path, int flags)
+{
+    struct open_how how;
+    memset(&how, 0, sizeof(how));
+    how.flags = (uint64_t)(flags | O_CLOEXEC);
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+    for (;;) {
+        long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+        if (fd >= 0)
+            return (int)fd;
+        if (errno == EAGAIN || errno == EINTR)
+            continue;
+        /* EXDEV: the walk tried to leave the tree (an absolute or
+         * escaping symlink); to the caller that is a link loop. */
+        return errno == EXDEV ? -ELOOP : -errno;
+    }
+}
+
+int mdal_open_beneath(const struct mdal_ns *ns, const char *rel, int flags,
+                      int *fd)
+{
+    int rc = openat2_beneath(ns->treefd, rel[0] ? rel : ".", flags);
+    if (rc < 0)
+        return rc;
+    *fd = rc;
+    return 0;
+}
+
+int mdal_open_parent(const struct mdal_ns *ns, const char *rel, int *fd,
+                     char *name, size_t namesz)
+{
+    const char *slash = strrchr(rel, '/');
+    const char *last = slash ? slash + 1 : rel;
+    if (strlen(last) >= namesz)
+        return -ENAMETOOLONG;
+    strcpy(name, last);
+    if (slash == NULL)
+        return mdal_open_beneath(ns, "", O_PATH | O_DIRECTORY, fd);
+    char dir[4096];
+    size_t dlen = (size_t)(slash - rel);
+    if (dlen >= sizeof(dir))
+        return -ENAMETOOLONG;
+    memcpy(dir, rel, dlen);
+    dir[dlen] = '\0';
+    return mdal_open_beneath(ns, dir, O_PATH | O_DIRECTORY, fd);
+}
+
+void mdal_ref_dir(const struct mdal_ns *ns, const char *refname, char *buf,
+                  size_t bufsz)
+{
+    const struct mcfg_repo *r = ns->cfg->repo;
+    /* The seed only separates this use of the hash from placement's. */
+    uint64_t h = mhash_xxh64(refname, strlen(refname), 0x6d61726673726566ULL);
+    size_t len = 0;
+    buf[0] = '\0';
+    for (unsigned lvl = 0; lvl < r->rdepth && len < bufsz; lvl++) {
+        unsigned idx = (unsigned)(mhash_mix64(h + (lvl + 1) * MHASH_GAMMA) %
+                                  r->rbreadth);
+        len += (size_t)snprintf(buf + len, bufsz - len, "%s%0*u",
+                                lvl ? "/" : "", (int)r->rdigits, idx);
+    }
+}
+
+int mdal_ref_dirfd(const struct mdal_ns *ns, const char *refname, int *fd)
+{
+    char dir[128];
+    mdal_ref_dir(ns, refname, dir, sizeof(dir));
+    int cur = ns->reffd;
+    char *save = NULL;
+    int rc = 0;
+    /* Levels are created on first use: a production tree (100^3) is far
+     * too large to create up front. */
+    for (char *lvl = strtok_r(dir, "/", &save); lvl != NULL;
+         lvl = strtok_r(NULL, "/", &save)) {
+        int next = open_dir(cur, lvl, 1, 0700);
+        if (cur != ns->reffd)
+            close(cur);
+        if (next < 0) {
+            rc = next;
+            break;
+        }
+        cur = next;
+    }
+    if (rc < 0)
+        return rc;
+    *fd = cur == ns->reffd ? fcntl(cur, F_DUPFD_CLOEXEC, 0) : cur;
+    return *fd < 0 ? -errno : 0;
+}
+
+int mdal_reserved_name(const char *name)
+{
+    return strncmp(name, MDAL_RESERVED_PREFIX,
+                   sizeof(MDAL_RESERVED_PREFIX) - 1) == 0;
+}
+
+int mdal_proc_path(int fd, const char *name, char *buf, size_t bufsz)
+{
+    int n = snprintf(buf, bufsz, "/proc/self/fd/%d%s%s", fd,
+                     name[0] ? "/" : "", name);
+    return n < 0 || (size_t)n >= bufsz ? -ENAMETOOLONG : 0;
+}
