@@ -223,14 +223,65 @@ void api_chunk_marker(const struct ftag *tag, uint64_t k, char *buf,
     snprintf(buf, bufsz, "%s#c%llu", tag->ref, (unsigned long long)k);
 }
 
+/* "/ns/path/rel": a path relative to mnt_top, as records store it. */
+static int record_path(const struct api_path *ap, char *buf, size_t bufsz)
+{
+    int n = snprintf(buf, bufsz, "%s%s%s", ap->ns->path,
+                     strcmp(ap->ns->path, "/") && ap->rel[0] ? "/" : "",
+                     ap->rel);
+    return n < 0 || (size_t)n >= bufsz ? -ENAMETOOLONG : 0;
+}
+
+int marfs_set_recovery_path(marfs_fh_t *fh, const char *path)
+{
+    struct api_path ap;
+    char rec[PATH_MAX];
+    if (fh->kind == FH_READ)
+        return -EBADF;
+    int rc = api_resolve(fh->ctx, path, 0, &ap);
+    if (rc == 0)
+        rc = record_path(&ap, rec, sizeof(rec));
+    if (rc == 0 && fsetxattr(fh->fd, RPATH_XATTR, rec, strlen(rec), 0) != 0)
+        rc = -errno;
+    if (rc == 0) {
+        free(fh->rpath);
+        fh->rpath = strdup(rec);
+        rc = fh->rpath ? 0 : -ENOMEM;
+    }
+    return rc;
+}
+
+int api_load_rpath(marfs_fh_t *fh)
+{
+    char buf[PATH_MAX];
+    ssize_t n = fgetxattr(fh->fd, RPATH_XATTR, buf, sizeof(buf) - 1);
+    if (n < 0)
+        return errno == ENODATA ? 0 : -errno;
+    buf[n] = '\0';
+    free(fh->rpath);
+    fh->rpath = strdup(buf);
+    return fh->rpath ? 0 : -ENOMEM;
+}
+
+void api_fh_free(marfs_fh_t *fh)
+{
+    if (fh == NULL)
+        return;
+    free(fh->rpath);
+    free(fh);
+}
+
 int api_fill_record(const marfs_fh_t *fh, struct obj_record *rec)
 {
     struct stat st;
     memset(rec, 0, sizeof(*rec));
     /* The path relative to mnt_top, so recovery can rebuild the tree. */
-    int n = snprintf(rec->path, sizeof(rec->path), "%s%s%s", fh->ap.ns->path,
-                     strcmp(fh->ap.ns->path, "/") ? "/" : "", fh->ap.rel);
-    if (n < 0 || (size_t)n >= sizeof(rec->path))
+    int n = 0;
+    if (fh->rpath != NULL)
+        snprintf(rec->path, sizeof(rec->path), "%s", fh->rpath);
+    else
+        n = record_path(&fh->ap, rec->path, sizeof(rec->path)) < 0 ? -1 : 0;
+    if (n < 0)
         return -ENAMETOOLONG;
     snprintf(rec->ref, sizeof(rec->ref), "%s", fh->tag.ref);
     if (fstat(fh->fd, &st) != 0)

@@ -137,7 +137,7 @@ int api_write_end(marfs_fh_t *fh, struct stream **keep)
         LOG_ERR("%s: cannot finish writing: %s", fh->path, strerror(-rc));
     *keep = fh->st;
     close(fh->fd);
-    free(fh);
+    api_fh_free(fh);
     return rc;
 }
 
@@ -269,7 +269,7 @@ int marfs_creat(marfs_ctx_t *ctx, const char *path, mode_t mode,
     if (fh == NULL || rc < 0) {
         if (prev != NULL)
             marfs_close(prev);
-        free(fh);
+        api_fh_free(fh);
         return rc;
     }
     fh->ctx = ctx;
@@ -284,7 +284,7 @@ int marfs_creat(marfs_ctx_t *ctx, const char *path, mode_t mode,
             stream_close(fh->st);
         if (fh->fd >= 0)
             close(fh->fd);
-        free(fh);
+        api_fh_free(fh);
         return rc;
     }
     *out = fh;
@@ -352,7 +352,7 @@ int marfs_abort(marfs_fh_t *fh)
         stream_chunk_abort(fh->chunk);
     }
     close(fh->fd);
-    free(fh);
+    api_fh_free(fh);
     return 0;
 }
 
@@ -408,6 +408,8 @@ int marfs_open(marfs_ctx_t *ctx, const char *path, int flags,
                  (NEED_WM | NEED_WD))
             rc = -EACCES;
         mdal_ref_dir(fh->ap.md, fh->tag.ref, fh->refdir, sizeof(fh->refdir));
+        if (rc == 0)
+            rc = api_load_rpath(fh);
     } else if (rc == 0) {
         fh->kind = FH_READ;
         rc = fh->tag.state == FTAG_COMPLETE
@@ -416,7 +418,7 @@ int marfs_open(marfs_ctx_t *ctx, const char *path, int flags,
     if (rc < 0) {
         if (fh->fd >= 0)
             close(fh->fd);
-        free(fh);
+        api_fh_free(fh);
         return rc;
     }
     *out = fh;
@@ -490,7 +492,7 @@ int marfs_close(marfs_fh_t *fh)
     }
     if (fh->fd >= 0)
         close(fh->fd);
-    free(fh);
+    api_fh_free(fh);
     return rc;
 }
 

@@ -79,6 +79,7 @@ struct marfs_fh {
     char refdir[64];            /* ref dir of the inode, relative to ref/ */
     mode_t mode;                /* requested mode */
     mode_t created_mode;        /* the inode's mode as created */
+    char *rpath;                /* recovery path (below mnt_top), or NULL */
     struct timespec created_mtime;
     int fd;                     /* the inode (writers), -1 otherwise */
     /* FH_READ */
@@ -98,6 +99,11 @@ struct marfs_fh {
  * when the object holding it is published) and free fh, keeping its
  * stream open for the caller: returns the stream through *keep. */
 int api_write_end(marfs_fh_t *fh, struct stream **keep);
+
+/* The inode's recovery path, if a writer declared one. */
+#define RPATH_XATTR "user.marfs.rpath"
+int api_load_rpath(marfs_fh_t *fh);
+void api_fh_free(marfs_fh_t *fh);
 
 /* Recovery fields of a writer's file (path, ref, owner, mode). */
 int api_fill_record(const marfs_fh_t *fh, struct obj_record *rec);

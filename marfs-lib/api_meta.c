@@ -28,13 +28,6 @@ static int at_parent(marfs_ctx_t *ctx, const char *path, unsigned need,
     return rc < 0 ? rc : api_parent(ap, pfd, name);
 }
 
-/* Same for a name about to be created (internal names: -EPERM). */
-static int new_parent(marfs_ctx_t *ctx, const char *path, unsigned need,
-                      struct api_path *ap, int *pfd, char *name)
-{
-    int rc = api_resolve_create(ctx, path, need, ap);
-    return rc < 0 ? rc : api_parent(ap, pfd, name);
-}
 
 
 static int stat_resolved(struct api_path *ap, struct stat *st)
@@ -66,36 +59,60 @@ int marfs_stat(marfs_ctx_t *ctx, const char *path, struct stat *st)
     return rc < 0 ? rc : stat_resolved(&ap, st);
 }
 
-int marfs_mkdir(marfs_ctx_t *ctx, const char *path, mode_t mode)
+/*
+ * The skeleton of every one-path operation: resolve (as a new name when
+ * create is set), open the parent beneath the tree, apply fn to the last
+ * name.  On a namespace root (no name) return root_rc, or apply fn to the
+ * tree itself when root_rc is 0.
+ */
+typedef int (*at_fn)(const struct api_path *ap, int pfd, const char *name,
+                     const void *arg);
+
+static int at_name(marfs_ctx_t *ctx, const char *path, unsigned need,
+                   int create, int root_rc, at_fn fn, const void *arg)
 {
     struct api_path ap;
     int pfd;
     char name[NAME_MAX + 1];
-    int rc = new_parent(ctx, path, NEED_WM, &ap, &pfd, name);
+    int rc = create ? api_resolve_create(ctx, path, need, &ap)
+                    : api_resolve(ctx, path, need, &ap);
+    if (rc == 0)
+        rc = api_parent(&ap, &pfd, name);
     if (rc < 0)
         return rc;
-    if (name[0] == '\0')
-        rc = -EEXIST;       /* a namespace root always exists */
-    else if (mkdirat(pfd, name, mode) != 0)
-        rc = -errno;
+    if (name[0] == '\0' && root_rc != 0)
+        rc = root_rc;
+    else
+        rc = fn(&ap, pfd, name[0] ? name : ".", arg);
     close(pfd);
     return rc;
 }
 
+static int do_mkdir(const struct api_path *ap, int fd, const char *name,
+                    const void *arg)
+{
+    (void)ap;
+    return mkdirat(fd, name, *(const mode_t *)arg) == 0 ? 0 : -errno;
+}
+
+int marfs_mkdir(marfs_ctx_t *ctx, const char *path, mode_t mode)
+{
+    /* a namespace root always exists */
+    return at_name(ctx, path, NEED_WM, 1, -EEXIST, do_mkdir, &mode);
+}
+
+static int do_rmdir(const struct api_path *ap, int fd, const char *name,
+                    const void *arg)
+{
+    (void)ap;
+    (void)arg;
+    return unlinkat(fd, name, AT_REMOVEDIR) == 0 ? 0 : -errno;
+}
+
 int marfs_rmdir(marfs_ctx_t *ctx, const char *path)
 {
-    struct api_path ap;
-    int pfd;
-    char name[NAME_MAX + 1];
-    int rc = at_parent(ctx, path, NEED_WM, &ap, &pfd, name);
-    if (rc < 0)
-        return rc;
-    if (name[0] == '\0')
-        rc = -EBUSY;        /* namespaces come from the config */
-    else if (unlinkat(pfd, name, AT_REMOVEDIR) != 0)
-        rc = -errno;
-    close(pfd);
-    return rc;
+    /* namespaces come from the config */
+    return at_name(ctx, path, NEED_WM, 0, -EBUSY, do_rmdir, NULL);
 }
 
 /* What removing the name (pfd, name) releases: a file counts until its
@@ -123,32 +140,27 @@ static struct release last_link(int pfd, const char *name)
     return r;
 }
 
-static void release(struct api_path *ap, struct release r)
+static void release(struct quota *q, struct release r)
 {
     if (r.files != 0 || r.bytes != 0)
-        quota_add(ap->md->quota, -r.files, -r.bytes);
+        quota_add(q, -r.files, -r.bytes);
+}
+
+static int do_unlink(const struct api_path *ap, int fd, const char *name,
+                     const void *arg)
+{
+    (void)arg;
+    /* The inode stays in the ref tree: gc finds the objects there. */
+    struct release r = last_link(fd, name);
+    if (unlinkat(fd, name, 0) != 0)
+        return -errno;
+    release(ap->md->quota, r);
+    return 0;
 }
 
 int marfs_unlink(marfs_ctx_t *ctx, const char *path)
 {
-    struct api_path ap;
-    int pfd;
-    char name[NAME_MAX + 1];
-    int rc = at_parent(ctx, path, NEED_WM, &ap, &pfd, name);
-    if (rc < 0)
-        return rc;
-    if (name[0] == '\0') {
-        rc = -EISDIR;
-    } else {
-        /* The inode stays in the ref tree: gc finds the objects there. */
-        struct release r = last_link(pfd, name);
-        if (unlinkat(pfd, name, 0) != 0)
-            rc = -errno;
-        else
-            release(&ap, r);
-    }
-    close(pfd);
-    return rc;
+    return at_name(ctx, path, NEED_WM, 0, -EISDIR, do_unlink, NULL);
 }
 
 /* Open both parents of a two-path operation in one namespace. */
@@ -192,7 +204,7 @@ int marfs_rename(marfs_ctx_t *ctx, const char *from, const char *to)
     if (renameat(fds[0], na, fds[1], nb) != 0)
         rc = -errno;
     else if (over.ino == 0 || over.ino != self.ino)
-        release(&pb, over);
+        release(pb.md->quota, over);
     close(fds[0]);
     close(fds[1]);
     return rc;
@@ -212,20 +224,16 @@ int marfs_link(marfs_ctx_t *ctx, const char *oldpath, const char *newpath)
     return rc;
 }
 
+static int do_symlink(const struct api_path *ap, int fd, const char *name,
+                      const void *arg)
+{
+    (void)ap;
+    return symlinkat(arg, fd, name) == 0 ? 0 : -errno;
+}
+
 int marfs_symlink(marfs_ctx_t *ctx, const char *target, const char *path)
 {
-    struct api_path ap;
-    int pfd;
-    char name[NAME_MAX + 1];
-    int rc = new_parent(ctx, path, NEED_WM, &ap, &pfd, name);
-    if (rc < 0)
-        return rc;
-    if (name[0] == '\0')
-        rc = -EEXIST;
-    else if (symlinkat(target, pfd, name) != 0)
-        rc = -errno;
-    close(pfd);
-    return rc;
+    return at_name(ctx, path, NEED_WM, 1, -EEXIST, do_symlink, target);
 }
 
 ssize_t marfs_readlink(marfs_ctx_t *ctx, const char *path, char *buf,
@@ -244,34 +252,22 @@ ssize_t marfs_readlink(marfs_ctx_t *ctx, const char *path, char *buf,
     return n;
 }
 
-/* chmod/chown/utimens share this: apply fn at the path (not following a
- * final symlink where the call allows it). */
-static int at_path(marfs_ctx_t *ctx, const char *path, unsigned need,
-                   int (*fn)(int, const char *, const void *), const void *arg)
+static int do_chmod(const struct api_path *ap, int fd, const char *name,
+                    const void *arg)
 {
-    struct api_path ap;
-    int pfd;
-    char name[NAME_MAX + 1];
-    int rc = at_parent(ctx, path, need, &ap, &pfd, name);
-    if (rc < 0)
-        return rc;
-    rc = fn(pfd, name[0] ? name : ".", arg);
-    close(pfd);
-    return rc;
-}
-
-static int do_chmod(int fd, const char *name, const void *arg)
-{
+    (void)ap;
     return fchmodat(fd, name, *(const mode_t *)arg, 0) == 0 ? 0 : -errno;
 }
 
 int marfs_chmod(marfs_ctx_t *ctx, const char *path, mode_t mode)
 {
-    return at_path(ctx, path, NEED_WM, do_chmod, &mode);
+    return at_name(ctx, path, NEED_WM, 0, 0, do_chmod, &mode);
 }
 
-static int do_chown(int fd, const char *name, const void *arg)
+static int do_chown(const struct api_path *ap, int fd, const char *name,
+                    const void *arg)
 {
+    (void)ap;
     const unsigned *ids = arg;
     return fchownat(fd, name, (uid_t)ids[0], (gid_t)ids[1],
                     AT_SYMLINK_NOFOLLOW) == 0 ? 0 : -errno;
@@ -280,18 +276,20 @@ static int do_chown(int fd, const char *name, const void *arg)
 int marfs_chown(marfs_ctx_t *ctx, const char *path, uid_t uid, gid_t gid)
 {
     unsigned ids[2] = {(unsigned)uid, (unsigned)gid};
-    return at_path(ctx, path, NEED_WM, do_chown, ids);
+    return at_name(ctx, path, NEED_WM, 0, 0, do_chown, ids);
 }
 
-static int do_utimens(int fd, const char *name, const void *arg)
+static int do_utimens(const struct api_path *ap, int fd, const char *name,
+                      const void *arg)
 {
+    (void)ap;
     return utimensat(fd, name, arg, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : -errno;
 }
 
 int marfs_utimens(marfs_ctx_t *ctx, const char *path,
                   const struct timespec times[2])
 {
-    return at_path(ctx, path, NEED_WM, do_utimens, times);
+    return at_name(ctx, path, NEED_WM, 0, 0, do_utimens, times);
 }
 
 int marfs_truncate(marfs_ctx_t *ctx, const char *path, off_t size)

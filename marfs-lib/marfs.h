@@ -110,6 +110,15 @@ int marfs_fchmod(marfs_fh_t *fh, mode_t mode);
 int marfs_fchown(marfs_fh_t *fh, uid_t uid, gid_t gid);
 int marfs_futimens(marfs_fh_t *fh, const struct timespec times[2]);
 
+/*
+ * The path recovery (marfs-recover) should restore this file under, when
+ * it differs from the path it is being written at: for writers that create
+ * under a temporary name and rename into place when done (pftool).  Kept
+ * on the inode, so every writer of an N:1 file records it.  path must be
+ * under mnt_top.
+ */
+int marfs_set_recovery_path(marfs_fh_t *fh, const char *path);
+
 /* Flush what a sequential writer buffered (data stays invisible until
  * close). */
 int marfs_fsync(marfs_fh_t *fh);

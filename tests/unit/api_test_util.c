@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -439,4 +440,36 @@ int at_list(marfs_ctx_t *ctx, const char *path, char names[][NAME_MAX + 1],
     }
     free(tmp);
     return n;
+}
+
+/* ---- child processes ------------------------------------------------- */
+
+pid_t at_spawn(const char *const *args)
+{
+    const char *argv[64];
+    int n = 0;
+    argv[n++] = "test-child";
+    argv[n++] = "child";
+    for (; args[n - 2] != NULL; n++) {
+        assert_true(n < 63);
+        argv[n] = args[n - 2];
+    }
+    argv[n] = NULL;
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        execv("/proc/self/exe", (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+int at_wait(pid_t pid)
+{
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (WIFSIGNALED(status))
+        return 1000 + WTERMSIG(status);
+    return WEXITSTATUS(status);
 }

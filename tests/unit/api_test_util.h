@@ -94,6 +94,16 @@ void at_tag(struct at_env *env, const char *nspath, const char *rel,
 void at_ref_path(struct at_env *env, const char *nspath, const char *ref,
                  char *buf, size_t bufsz);
 
+/* Run this test program again as a child process ("/proc/self/exe
+ * child ARGS..."; fork + exec, so the child starts without the parent's
+ * threads and locks -- a plain fork of a process that has marfs or ne
+ * contexts can deadlock, e.g. in the sanitizer's allocator).  The
+ * program's main() hands "child" invocations to its own child code.
+ * Inherited fds stay open.  Returns the pid. */
+pid_t at_spawn(const char *const *args);
+/* Wait for pid; returns its exit status, or 1000 + signal. */
+int at_wait(pid_t pid);
+
 /* Names listed by marfs_readdir (sorted, NUL-separated into buf, count
  * returned); d_type of each kept in types if not NULL. */
 int at_list(marfs_ctx_t *ctx, const char *path, char names[][NAME_MAX + 1],

@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "api_test_util.h"
@@ -178,19 +177,14 @@ static void test_two_processes(void **state)
     at_setup(&env, &c);
     mkdirs(&env);
     pid_t pids[2];
+    const char *a0[] = {env.conf, "0", NULL}, *a1[] = {env.conf, "1", NULL};
+    pids[0] = at_spawn(a0);
+    pids[1] = at_spawn(a1);
     for (unsigned w = 0; w < 2; w++) {
-        pids[w] = fork();
-        assert_true(pids[w] >= 0);
-        if (pids[w] == 0)
-            _exit(proc_writer(env.conf, w));
-    }
-    for (unsigned w = 0; w < 2; w++) {
-        int status;
-        assert_int_equal(waitpid(pids[w], &status, 0), pids[w]);
-        assert_true(WIFEXITED(status));
-        if (WEXITSTATUS(status) != 0)
-            print_error("writer %u exited %d\n", w, WEXITSTATUS(status));
-        assert_int_equal(WEXITSTATUS(status), 0);
+        int status = at_wait(pids[w]);
+        if (status != 0)
+            print_error("writer %u exited %d\n", w, status);
+        assert_int_equal(status, 0);
     }
     uint64_t bytes = verify(&env, 2);
     /* both processes flushed their counters at marfs_term */
@@ -238,8 +232,10 @@ static void test_threads_one_context(void **state)
     at_teardown(&env);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc == 4 && strcmp(argv[1], "child") == 0)
+        return proc_writer(argv[2], (unsigned)atoi(argv[3]));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_processes),
         cmocka_unit_test(test_threads_one_context),

@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "api_test_util.h"
@@ -139,22 +138,21 @@ static void test_nto1_four_writers(void **state)
     shuffle(order, NCHUNKS, 7);
     pid_t pids[NWRITERS];
     for (int w = 0; w < NWRITERS; w++) {
-        uint64_t mine[NCHUNKS];
+        char list[NCHUNKS * 4] = "";
         size_t n = 0;
         for (uint64_t i = (uint64_t)w; i < NCHUNKS; i += NWRITERS)
-            mine[n++] = order[i];
-        pids[w] = fork();
-        assert_true(pids[w] >= 0);
-        if (pids[w] == 0)
-            _exit(child_write(env.conf, path, mine, n, FSIZE, CHUNK, -1));
+            n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%" PRIu64,
+                                  n ? "," : "", order[i]);
+        char size[32];
+        snprintf(size, sizeof(size), "%" PRIu64, (uint64_t)FSIZE);
+        const char *args[] = {env.conf, path, size, list, "-1", NULL};
+        pids[w] = at_spawn(args);
     }
     for (int w = 0; w < NWRITERS; w++) {
-        int status;
-        assert_int_equal(waitpid(pids[w], &status, 0), pids[w]);
-        assert_true(WIFEXITED(status));
-        if (WEXITSTATUS(status) != 0)
-            print_error("writer %d exited %d\n", w, WEXITSTATUS(status));
-        assert_int_equal(WEXITSTATUS(status), 0);
+        int status = at_wait(pids[w]);
+        if (status != 0)
+            print_error("writer %d exited %d\n", w, status);
+        assert_int_equal(status, 0);
     }
     assert_int_equal(marfs_open(env.ctx, path, O_RDONLY, &r), -EBUSY);
     assert_int_equal(marfs_finalize(fh), 0);
@@ -223,21 +221,17 @@ static void test_nto1_killed_writer(void **state)
     /* a child writes 1 and 3, then is killed half-way through 5 */
     int pfd[2];
     assert_int_equal(pipe(pfd), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        close(pfd[0]);
-        uint64_t mine[] = {1, 3, 5};
-        _exit(child_write(env.conf, path, mine, 3, size, CHUNK, pfd[1]));
-    }
+    char sz[32], fd[16];
+    snprintf(sz, sizeof(sz), "%" PRIu64, size);
+    snprintf(fd, sizeof(fd), "%d", pfd[1]);
+    const char *args[] = {env.conf, path, sz, "1,3,5", fd, NULL};
+    pid_t pid = at_spawn(args);
     close(pfd[1]);
     char c;
     assert_int_equal(read(pfd[0], &c, 1), 1);
     close(pfd[0]);
     assert_int_equal(kill(pid, SIGKILL), 0);
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFSIGNALED(status));
+    assert_int_equal(at_wait(pid), 1000 + SIGKILL);
     /* incomplete: not readable, not finalizable, no checksum */
     uint64_t crc;
     assert_int_equal(marfs_open(env.ctx, path, O_RDONLY, &r), -EBUSY);
@@ -393,8 +387,27 @@ static void test_nto1_abort(void **state)
     at_teardown(&env);
 }
 
-int main(void)
+/* child CONF PATH SIZE K,K,... KILLFD: write those chunks (the last one
+ * only half, then wait for SIGKILL, if KILLFD >= 0). */
+static int child_main(int argc, char **argv)
 {
+    uint64_t chunks[NCHUNKS];
+    size_t n = 0;
+    if (argc != 7)
+        return 2;
+    for (char *p = argv[5]; *p && n < NCHUNKS; p++) {
+        chunks[n++] = strtoull(p, &p, 10);
+        if (*p != ',')
+            break;
+    }
+    return child_write(argv[2], argv[3], chunks, n,
+                       strtoull(argv[4], NULL, 10), CHUNK, atoi(argv[6]));
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "child") == 0)
+        return child_main(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nto1_four_writers),
         cmocka_unit_test(test_nto1_killed_writer),

@@ -1,0 +1,96 @@
+/*
+ * ep.c - choosing the endpoint that serves a path: "null:" is the sink,
+ * "synth://" the synthetic source, a path under the marfs config's
+ * mnt_top is marfs, anything else POSIX.  One endpoint per kind per
+ * process, created on first use.
+ */
+#include "endpoint.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+#include "pftool.h"
+
+static struct ep *eps[EP_MARFS + 1];
+static const struct mcfg *marfs_cfg;
+static int marfs_cfg_tried;
+
+static const char *config_path(const struct pf_opts *o)
+{
+    if (o && o->config)
+        return o->config;
+    const char *env = getenv("MARFS_CONFIG");
+    return env && *env ? env : NULL;
+}
+
+int ep_marfs_claims(const char *path, const struct pf_opts *o)
+{
+    const char *cfgpath = config_path(o);
+    if (cfgpath == NULL || path[0] != '/')
+        return 0;
+    if (!marfs_cfg_tried) {
+        marfs_cfg_tried = 1;
+        if (mcfg_load(cfgpath, stderr, &marfs_cfg) < 0) {
+            LOG_WARN("%s: marfs config not usable; marfs paths are "
+                     "treated as POSIX", cfgpath);
+            marfs_cfg = NULL;
+        }
+    }
+    if (marfs_cfg == NULL)
+        return 0;
+    const struct mcfg_ns *ns;
+    return mcfg_lookup(marfs_cfg, path, &ns, NULL, 0) == 0;
+}
+
+static enum ep_kind kind_of(const char *path, const struct pf_opts *o)
+{
+    if (strncmp(path, EP_NULL_PREFIX, strlen(EP_NULL_PREFIX)) == 0)
+        return EP_NULL;
+    if (strncmp(path, EP_SYNTH_PREFIX, strlen(EP_SYNTH_PREFIX)) == 0)
+        return EP_SYNTH;
+    if (ep_marfs_claims(path, o))
+        return EP_MARFS;
+    return EP_POSIX;
+}
+
+int ep_for_path(const char *path, const struct pf_opts *o, struct ep **out)
+{
+    enum ep_kind k = kind_of(path, o);
+    if (eps[k] == NULL) {
+        int rc;
+        switch (k) {
+        case EP_NULL:
+            rc = ep_null_new(&eps[k]);
+            break;
+        case EP_SYNTH:
+            rc = ep_synth_new(path, &eps[k]);
+            break;
+        case EP_MARFS:
+            rc = ep_marfs_new(o, &eps[k]);
+            break;
+        default:
+            rc = ep_posix_new(&eps[k]);
+            break;
+        }
+        if (rc < 0)
+            return rc;
+    }
+    *out = eps[k];
+    return 0;
+}
+
+void ep_term_all(void)
+{
+    for (size_t k = 0; k < sizeof(eps) / sizeof(eps[0]); k++) {
+        if (eps[k] && eps[k]->ops->term)
+            eps[k]->ops->term(eps[k]);
+        eps[k] = NULL;
+    }
+    if (marfs_cfg)
+        mcfg_free(marfs_cfg);
+    marfs_cfg = NULL;
+    marfs_cfg_tried = 0;
+}

@@ -1,0 +1,310 @@
+/*
+ * worker.c - the worker role: pull tasks from the scheduler, run them,
+ * report results.  A worker asks for the next batch before it finishes
+ * the current one (so it never waits for a round trip while there is
+ * work), streams a directory it reads in ENTRIES messages limited by
+ * credits (the scheduler's back-pressure), and helps copy while it has
+ * no credit, so a full queue drains instead of deadlocking.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "msg.h"
+#include "worker.h"
+
+enum req_flag {
+    REQ_READING = 1 << 0,     /* streaming a directory: no T_DIR please */
+};
+
+enum ent_flag {
+    ENT_DONE = 1 << 0,        /* the directory has been read to its end */
+    ENT_NOMETA = 1 << 1,      /* its destination could not be made */
+};
+
+/* Tasks received and not yet run: the WORK messages in arrival order. */
+struct wq_msg {
+    struct wq_msg *next;
+    struct msg m;
+    struct preader r;
+};
+
+struct wqueue {
+    struct wq_msg *head, *tail;
+    uint32_t left;            /* tasks not yet started */
+};
+
+struct pf_root *wk_root(struct worker *w, uint16_t root)
+{
+    return &w->job->roots[root < w->job->nroots ? root : 0];
+}
+
+void wk_done_rec(struct worker *w, const struct pf_done *d)
+{
+    done_encode(&w->done, d);
+    w->ndone++;
+}
+
+/* A source path for --failed-list (reusable as --files-from). */
+void wk_failed(struct worker *w, uint16_t root, const char *rel)
+{
+    char path[PF_PATH_MAX];
+    if (path_join(path, sizeof(path), wk_root(w, root)->src, rel) == 0)
+        out_record(&w->out, OUT_FAILED, path);
+}
+
+void wk_done(struct worker *w, const struct pf_task *t, enum pf_status s)
+{
+    if (s == ST_FAILED && t->type != T_CHUNK && t->type != T_PURGE)
+        wk_failed(w, t->root, t->rel);
+    struct pf_done d = {.type = t->type, .status = (uint8_t)s,
+                        .parent = t->parent, .id = t->id};
+    wk_done_rec(w, &d);
+}
+
+void wk_flush_out(struct worker *w, int force)
+{
+    if (w->out.len == 0 || (!force && w->out.len < OUT_FLUSH_BYTES))
+        return;
+    msg_send(w->job->output_rank, TAG_OUT, &w->out);
+}
+
+static void wk_vrecord(struct worker *w, enum out_kind k, const char *fmt,
+                       va_list ap)
+{
+    char text[PF_PATH_MAX + 256];
+    vsnprintf(text, sizeof(text), fmt, ap);
+    out_record(&w->out, k, text);
+    wk_flush_out(w, 0);
+}
+
+void wk_line(struct worker *w, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    wk_vrecord(w, OUT_LINE, fmt, ap);
+    va_end(ap);
+}
+
+void wk_warn(struct worker *w, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    wk_vrecord(w, OUT_WARN, fmt, ap);
+    va_end(ap);
+}
+
+void wk_error(struct worker *w, const char *path, const char *what, int err)
+{
+    char text[PF_PATH_MAX + 256];
+    if (err)
+        snprintf(text, sizeof(text), "%s: %s: %s", path, what, strerror(-err));
+    else
+        snprintf(text, sizeof(text), "%s: %s", path, what);
+    out_record(&w->out, OUT_ERROR, text);
+    w->st.errors++;
+    wk_flush_out(w, 0);
+}
+
+void wk_send_entries(struct worker *w, uint64_t parent, int done,
+                     struct pbuf *batch, uint32_t n)
+{
+    wk_send_entries_flags(w, parent, done ? ENT_DONE : 0, batch, n);
+}
+
+void wk_dir_failed(struct worker *w, uint64_t id)
+{
+    wk_send_entries_flags(w, id, ENT_DONE | ENT_NOMETA, &w->walk.batch, 0);
+}
+
+void wk_send_entries_flags(struct worker *w, uint64_t parent, unsigned flags,
+                           struct pbuf *batch, uint32_t n)
+{
+    struct pbuf b;
+    pbuf_init(&b, 16 + batch->len);
+    pbuf_u64(&b, parent);
+    pbuf_u8(&b, (uint8_t)flags);
+    /* Counters ride along: the scheduler may end the job on this one. */
+    pbuf_put(&b, &w->st, sizeof(w->st));
+    memset(&w->st, 0, sizeof(w->st));
+    pbuf_u32(&b, n);
+    pbuf_put(&b, batch->data, batch->len);
+    pbuf_reset(batch);
+    wk_flush_out(w, 1);              /* lines before the results they explain */
+    msg_send(0, TAG_ENTRIES, &b);
+    w->credits--;
+}
+
+static void send_req(struct worker *w, uint32_t queued)
+{
+    struct pbuf b;
+    pbuf_init(&b, 64 + sizeof(w->st) + w->done.len);
+    pbuf_u8(&b, w->walk.active ? REQ_READING : 0);
+    pbuf_u32(&b, queued);
+    pbuf_put(&b, &w->st, sizeof(w->st));
+    pbuf_u32(&b, w->ndone);
+    pbuf_put(&b, w->done.data, w->done.len);
+    pbuf_reset(&w->done);
+    w->ndone = 0;
+    memset(&w->st, 0, sizeof(w->st));
+    wk_flush_out(w, 1);              /* lines before the results they explain */
+    msg_send(0, TAG_REQ, &b);
+}
+
+static void run_task(struct worker *w, const struct pf_task *t)
+{
+    int cm = w->o->cmd == PF_CMD_CM;
+    if (t->type != T_ITEM)
+        pack_flush(w);
+    switch ((enum pf_task_type)t->type) {
+    case T_STAT: walk_stat(w, t); break;
+    case T_DIR: walk_begin(w, t); break;
+    case T_ITEM: cm ? compare_item(w, t) : copy_item(w, t); break;
+    case T_LINK: copy_link(w, t); break;
+    case T_BIGPREP: chunk_prep(w, t); break;
+    case T_CHUNK: cm ? compare_chunk(w, t) : chunk_copy(w, t); break;
+    case T_BIGFIN: chunk_finish(w, t); break;
+    case T_DIRMETA: meta_dir(w, t); break;
+    case T_PURGE: purge_dir(w, t); break;
+    }
+}
+
+static void wq_add(struct wqueue *q, struct msg *m)
+{
+    struct wq_msg *e = calloc(1, sizeof(*e));
+    if (e == NULL)
+        abort();
+    e->m = *m;
+    preader_init(&e->r, m->data, m->len);
+    uint32_t n = pget_u32(&e->r);
+    q->left += n;
+    if (q->tail)
+        q->tail->next = e;
+    else
+        q->head = e;
+    q->tail = e;
+}
+
+/* Run the next task; the message holding it is freed once used up. */
+static void wq_run_one(struct worker *w, struct wqueue *q)
+{
+    struct wq_msg *e = q->head;
+    struct pf_task t;
+    if (preader_more(&e->r) && task_decode(&e->r, &t) == 0) {
+        q->left--;
+        run_task(w, &t);
+    } else if (preader_more(&e->r)) {
+        LOG_ERR("undecodable task from the scheduler; job state is unsafe");
+        abort();
+    }
+    if (!preader_more(&e->r)) {
+        q->head = e->next;
+        if (q->head == NULL)
+            q->tail = NULL;
+        msg_free(&e->m);
+        free(e);
+    }
+}
+
+struct wloop {
+    struct wqueue q;
+    int req_out;          /* a REQ is waiting for its WORK */
+    int hold;             /* got an empty WORK: re-ask when idle */
+    int exiting;
+    uint32_t last_batch;
+};
+
+static void handle_msg(struct worker *w, struct wloop *l, struct msg *m)
+{
+    switch (m->tag) {
+    case TAG_WORK:
+        l->req_out = 0;
+        if (m->len >= 4) {
+            uint32_t n;
+            memcpy(&n, m->data, 4);
+            l->last_batch = n;
+            l->hold = n == 0;
+        }
+        wq_add(&l->q, m);
+        return;
+    case TAG_CREDIT:
+        w->credits++;
+        break;
+    case TAG_EXIT:
+        l->exiting = 1;
+        break;
+    default:
+        LOG_WARN("unexpected message tag %d from rank %d", m->tag, m->src);
+    }
+    msg_free(m);
+}
+
+/* Ask early: when what is left would run out about when the answer comes. */
+static int want_more(const struct wloop *l)
+{
+    if (l->req_out || l->exiting)
+        return 0;
+    if (l->q.left == 0)
+        return 1;
+    return !l->hold && l->q.left <= (l->last_batch + 3) / 4;
+}
+
+static void worker_init(struct worker *w, struct pf_job *job)
+{
+    memset(w, 0, sizeof(*w));
+    w->job = job;
+    w->o = &job->opts;
+    w->credits = INITIAL_CREDITS;
+    pbuf_init(&w->done, 4096);
+    pbuf_init(&w->out, 4096);
+    pbuf_init(&w->walk.batch, WALK_BATCH_BYTES + 4096);
+    w->buf = malloc(w->o->block_size);
+    if (w->buf == NULL)
+        abort();
+}
+
+int worker_run(struct pf_job *job)
+{
+    struct worker w;
+    struct wloop l;
+    struct msg m;
+    worker_init(&w, job);
+    memset(&l, 0, sizeof(l));
+    for (;;) {
+        while (msg_poll(&m))
+            handle_msg(&w, &l, &m);
+        if (l.exiting && l.q.left == 0 && !w.walk.active)
+            break;
+        if (l.q.left == 0 && !(w.walk.active && w.credits > 0)) {
+            pack_flush(&w);
+            l.hold = 0;
+        }
+        if (want_more(&l)) {
+            send_req(&w, l.q.left);
+            l.req_out = 1;
+        }
+        if (l.q.left > 0) {
+            wq_run_one(&w, &l.q);
+        } else if (w.walk.active && w.credits > 0) {
+            walk_step(&w);
+        } else {
+            msg_wait(&m);
+            handle_msg(&w, &l, &m);
+        }
+    }
+    wk_flush_out(&w, 1);
+    struct pbuf fin;
+    pbuf_init(&fin, 8);
+    pbuf_put(&fin, &w.st, sizeof(w.st));
+    msg_send(job->output_rank, TAG_OUT_FIN, &fin);
+    msg_flush();
+    LOG_DEBUG("worker idle %.3f s", msg_idle_ns() / 1e9);
+    pbuf_free(&w.done);
+    pbuf_free(&w.out);
+    pbuf_free(&w.walk.batch);
+    free(w.buf);
+    return 0;
+}

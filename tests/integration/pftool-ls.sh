@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# pftool-ls.sh - pfls lists every entry once (as find does), -l lines,
+# --sort within a directory, --summary totals and histogram, --json;
+# with 2 and 6 ranks.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/nasty-tree.sh"
+pf_setup
+tap_plan 11
+
+src=$TAP_TMP/src
+nasty_tree "$src" 65536 3000
+want=$(cd "$TAP_TMP" && find src -mindepth 1 | sort)
+for np in 2 6; do
+    got=$(cd "$TAP_TMP" && pfls -np "$np" -R src 2>&1 | sed '$d' | sort)
+    tap_is "$got" "$want" "pfls -R with $np ranks lists what find lists"
+done
+
+nfiles=$(find "$src" -type f -printf x | wc -c)
+ndirs=$(find "$src" -mindepth 1 -type d -printf x | wc -c)
+nlinks=$(find "$src" -type l -printf x | wc -c)
+pfls -np 3 -R -q --summary "$src" >"$TAP_TMP/sum" 2>&1
+tap_is "$?" 0 "pfls --summary exits 0"
+grep -q "$nfiles files .*, $((ndirs + 1)) dirs, $nlinks symlinks" "$TAP_TMP/sum"
+tap_ok $? "totals match find ($nfiles files, $ndirs+1 dirs, $nlinks symlinks)"
+hist=$(awk '/file sizes:/ { on = 1; next } on { s += $2 } END { print s }' "$TAP_TMP/sum")
+tap_is "$hist" "$nfiles" "the size histogram counts every file"
+
+line=$(pfls -np 2 -l "$src/modes/m4755" 2>/dev/null | head -1)
+case "$line" in
+    "-rwsr-xr-x "*" 100 "*"$src/modes/m4755") r=0 ;;
+    *) r=1 ;;
+esac
+tap_ok $r "pfls -l shows mode, size and path ($line)"
+line=$(pfls -np 2 -l "$src/links/relative" 2>/dev/null | head -1)
+case "$line" in *"2001-02-03 04:05 $src/links/relative -> ../sizes/one-byte") r=0 ;; *) r=1 ;; esac
+tap_ok $r "pfls -l shows the mtime and link target"
+
+got=$(pfls -np 4 --sort "$src/many" 2>/dev/null | sed '$d')
+tap_is "$got" "$(find "$src/many" -mindepth 1 | sort)" "--sort orders a directory's entries"
+
+pfls -np 2 -R -q --json --summary "$src" >"$TAP_TMP/j" 2>&1
+python3 -c 'import json,sys; d=json.loads(open(sys.argv[1]).read().splitlines()[-1]); sys.exit(0 if d["type"]=="summary" and d["files_seen"]==int(sys.argv[2]) and sum(d["histogram"].values())==int(sys.argv[2]) else 1)' \
+    "$TAP_TMP/j" "$nfiles"
+tap_ok $? "--json prints a parseable summary with the counts"
+
+pfls -np 2 "$TAP_TMP/nope" >"$TAP_TMP/e" 2>&1
+tap_is "$?" 1 "a missing path: exit 1"
+grep -q "nope: stat: No such file or directory" "$TAP_TMP/e"
+tap_ok $? "the missing path is reported with errno text"
+tap_done
