@@ -241,7 +241,10 @@ int marfs_set_recovery_path(marfs_fh_t *fh, const char *path)
     int rc = api_resolve(fh->ctx, path, 0, &ap);
     if (rc == 0)
         rc = record_path(&ap, rec, sizeof(rec));
-    if (rc == 0 && fsetxattr(fh->fd, RPATH_XATTR, rec, strlen(rec), 0) != 0)
+    /* Other processes writing chunks of an N:1 file read it from the
+     * inode; a sequential writer's records come from this handle only. */
+    if (rc == 0 && fh->kind == FH_NTO1 &&
+        fsetxattr(fh->fd, RPATH_XATTR, rec, strlen(rec), 0) != 0)
         rc = -errno;
     if (rc == 0) {
         free(fh->rpath);
@@ -313,4 +316,29 @@ void api_fix_stat(struct stat *st)
     /* one link is the reference tree's, not a name the user has */
     if (st->st_nlink > 1)
         st->st_nlink--;
+}
+
+struct api_release api_last_link(int pfd, const char *name)
+{
+    struct api_release r = {0, 0, 0};
+    struct stat st;
+    struct ftag tag;
+    if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+        !S_ISREG(st.st_mode))
+        return r;
+    r.ino = st.st_ino;
+    if (st.st_nlink > 2)
+        return r;
+    /* a file counts from creation; its bytes from completion */
+    int complete = api_read_tag(pfd, name, &tag) == 0 &&
+                   tag.state == FTAG_COMPLETE;
+    r.files = 1;
+    r.bytes = complete ? (int64_t)tag.size : 0;
+    return r;
+}
+
+void api_release(struct quota *q, struct api_release r)
+{
+    if (r.files != 0 || r.bytes != 0)
+        quota_add(q, -r.files, -r.bytes);
 }

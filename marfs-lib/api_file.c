@@ -67,16 +67,18 @@ static int complete_inode(const struct done_arg *d, const struct ftag *tag)
         return -errno;
     struct ftag t = *tag;
     t.state = FTAG_COMPLETE;
-    int rc = api_write_tag(fd, &t);
+    int rc = settle_inode(fd, d, t.size);
+    /* Marking it complete and counting its bytes is one step for unlink
+     * and replace: unlinked or replaced before its object was published,
+     * the file no longer counts (its count went with its last link). */
+    pthread_mutex_lock(&d->md->lock);
     if (rc == 0)
-        rc = settle_inode(fd, d, t.size);
+        rc = api_write_tag(fd, &t);
     struct stat st;
-    int linked = rc == 0 && fstat(fd, &st) == 0 && st.st_nlink > 1;
-    close(fd);
-    /* unlinked or replaced before its object was published: the file no
-     * longer counts (its count went with its last user link) */
-    if (linked)
+    if (rc == 0 && fstat(fd, &st) == 0 && st.st_nlink > 1)
         quota_add(d->md->quota, 0, (int64_t)t.size);
+    pthread_mutex_unlock(&d->md->lock);
+    close(fd);
     return rc;
 }
 
@@ -157,16 +159,17 @@ static int replace_existing(marfs_fh_t *fh, int pfd, const char *name,
              fh->tag.ref);
     if (linkat(rfd, fh->tag.ref, pfd, tmp, 0) != 0)
         return -errno;
-    if (renameat(pfd, tmp, pfd, name) != 0) {
-        int rc = -errno;
-        unlinkat(pfd, tmp, 0);
-        return rc;
-    }
     /* The old file's objects stay referenced from the ref tree for gc;
      * it no longer counts once its last user link is gone. */
-    if (S_ISREG(old.st_mode) && old.st_nlink <= 2)
-        quota_add(fh->ap.md->quota, -1, -(int64_t)old.st_size);
-    return 0;
+    pthread_mutex_lock(&fh->ap.md->lock);
+    struct api_release r = api_last_link(pfd, name);
+    int rc = renameat(pfd, tmp, pfd, name) == 0 ? 0 : -errno;
+    if (rc == 0)
+        api_release(fh->ap.md->quota, r);
+    pthread_mutex_unlock(&fh->ap.md->lock);
+    if (rc < 0)
+        unlinkat(pfd, tmp, 0);
+    return rc;
 }
 
 static int note_creation(marfs_fh_t *fh, mode_t req)

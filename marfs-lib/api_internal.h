@@ -108,6 +108,17 @@ void api_fh_free(marfs_fh_t *fh);
 /* Recovery fields of a writer's file (path, ref, owner, mode). */
 int api_fill_record(const marfs_fh_t *fh, struct obj_record *rec);
 
+/* What removing the user name (pfd, name) releases from usage: a file
+ * counts until its last user link goes (its other link is the ref
+ * tree's).  Call with the namespace's lock held, and apply the result
+ * only if the removal succeeded. */
+struct api_release {
+    int64_t files, bytes;
+    ino_t ino;
+};
+struct api_release api_last_link(int pfd, const char *name);
+void api_release(struct quota *q, struct api_release r);
+
 /* What stat reports of an inode: user links only, data blocks. */
 void api_fix_stat(struct stat *st);
 

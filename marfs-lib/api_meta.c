@@ -115,47 +115,18 @@ int marfs_rmdir(marfs_ctx_t *ctx, const char *path)
     return at_name(ctx, path, NEED_WM, 0, -EBUSY, do_rmdir, NULL);
 }
 
-/* What removing the name (pfd, name) releases: a file counts until its
- * last user link goes (the inode's other link is the ref tree's). */
-struct release {
-    int64_t files, bytes;
-    ino_t ino;
-};
-
-static struct release last_link(int pfd, const char *name)
-{
-    struct release r = {0, 0, 0};
-    struct stat st;
-    struct ftag tag;
-    if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-        !S_ISREG(st.st_mode))
-        return r;
-    r.ino = st.st_ino;
-    if (st.st_nlink > 2)
-        return r;
-    int complete = api_read_tag(pfd, name, &tag) == 0 &&
-                   tag.state == FTAG_COMPLETE;
-    r.files = 1;
-    r.bytes = complete ? (int64_t)tag.size : 0;
-    return r;
-}
-
-static void release(struct quota *q, struct release r)
-{
-    if (r.files != 0 || r.bytes != 0)
-        quota_add(q, -r.files, -r.bytes);
-}
-
 static int do_unlink(const struct api_path *ap, int fd, const char *name,
                      const void *arg)
 {
     (void)arg;
     /* The inode stays in the ref tree: gc finds the objects there. */
-    struct release r = last_link(fd, name);
-    if (unlinkat(fd, name, 0) != 0)
-        return -errno;
-    release(ap->md->quota, r);
-    return 0;
+    pthread_mutex_lock(&ap->md->lock);
+    struct api_release r = api_last_link(fd, name);
+    int rc = unlinkat(fd, name, 0) == 0 ? 0 : -errno;
+    if (rc == 0)
+        api_release(ap->md->quota, r);
+    pthread_mutex_unlock(&ap->md->lock);
+    return rc;
 }
 
 int marfs_unlink(marfs_ctx_t *ctx, const char *path)
@@ -199,12 +170,17 @@ int marfs_rename(marfs_ctx_t *ctx, const char *from, const char *to)
         return rc;
     /* renaming over a file removes its name (unless both names are links
      * of one inode, when rename does nothing) */
-    struct release over = last_link(fds[1], nb);
-    struct release self = last_link(fds[0], na);
+    pthread_mutex_lock(&pb.md->lock);
+    struct api_release over = api_last_link(fds[1], nb);
+    struct stat self;
+    if (over.ino != 0 && fstatat(fds[0], na, &self, AT_SYMLINK_NOFOLLOW) == 0 &&
+        self.st_ino == over.ino)
+        over.files = over.bytes = 0;    /* two links of one inode */
     if (renameat(fds[0], na, fds[1], nb) != 0)
         rc = -errno;
-    else if (over.ino == 0 || over.ino != self.ino)
-        release(pb.md->quota, over);
+    else
+        api_release(pb.md->quota, over);
+    pthread_mutex_unlock(&pb.md->lock);
     close(fds[0]);
     close(fds[1]);
     return rc;

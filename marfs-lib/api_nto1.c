@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "api_internal.h"
@@ -43,6 +44,9 @@ int marfs_set_size(marfs_fh_t *fh, off_t size)
         t->chunk = t->size ? t->size : 1;
     t->first = t->chunk;
     int trc = api_write_tag(fh->fd, t);
+    if (trc == 0 && fh->rpath != NULL &&
+        fsetxattr(fh->fd, RPATH_XATTR, fh->rpath, strlen(fh->rpath), 0) != 0)
+        trc = -errno;
     if (trc == 0 && ftruncate(fh->fd, size) != 0)
         trc = -errno;
     if (trc < 0)
@@ -190,7 +194,13 @@ int marfs_finalize(marfs_fh_t *fh)
     if (rc == 0) {
         t.has_crc = 1;
         t.state = FTAG_COMPLETE;
+        /* complete and counted in one step (see complete_inode) */
+        struct stat st;
+        pthread_mutex_lock(&fh->ap.md->lock);
         rc = api_write_tag(fh->fd, &t);
+        if (rc == 0 && fstat(fh->fd, &st) == 0 && st.st_nlink > 1)
+            quota_add(fh->ap.md->quota, 0, (int64_t)t.size);
+        pthread_mutex_unlock(&fh->ap.md->lock);
     }
     if (rc == 0) {
         char name[200];
@@ -198,7 +208,6 @@ int marfs_finalize(marfs_fh_t *fh)
             api_chunk_marker(&t, k, name, sizeof(name));
             unlinkat(rfd, name, 0);
         }
-        quota_add(fh->ap.md->quota, 0, (int64_t)t.size);
         fh->tag = t;
         if (fh->mode != 0)
             fchmod(fh->fd, fh->mode);

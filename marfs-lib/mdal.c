@@ -81,6 +81,7 @@ int mdal_ns_open(const struct mcfg_ns *cfg, int create, struct mdal_ns **out)
         return -ENOMEM;
     ns->cfg = cfg;
     ns->treefd = ns->reffd = -1;
+    pthread_mutex_init(&ns->lock, NULL);
     if (asprintf(&ns->dir, "%s/%s", cfg->repo->ns_root, name) < 0) {
         free(ns);
         return -ENOMEM;
@@ -108,6 +109,7 @@ void mdal_ns_close(struct mdal_ns *ns)
     if (ns->reffd >= 0)
         close(ns->reffd);
     free(ns->dir);
+    pthread_mutex_destroy(&ns->lock);
     free(ns);
 }
 
@@ -178,6 +180,12 @@ int mdal_ref_dirfd(const struct mdal_ns *ns, const char *refname, int *fd)
 {
     char dir[128];
     mdal_ref_dir(ns, refname, dir, sizeof(dir));
+    /* Usually every level exists: one lookup of the whole path. */
+    *fd = openat(ns->reffd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (*fd >= 0)
+        return 0;
+    if (errno != ENOENT)
+        return -errno;
     int cur = ns->reffd;
     char *save = NULL;
     int rc = 0;

@@ -17,6 +17,7 @@
 #ifndef MARFS_MDAL_H
 #define MARFS_MDAL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,10 @@ struct mdal_ns {
     int treefd;       /* O_PATH fd of tree/ */
     int reffd;        /* O_PATH fd of ref/ */
     struct quota *quota;
+    /* Serialises, within a process, each decision "does this inode still
+     * count" with the usage update it leads to (completion, unlink,
+     * replace), so concurrent threads keep usage exact. */
+    pthread_mutex_t lock;
 };
 
 /* Open (creating when create != 0) the directories of a namespace. */

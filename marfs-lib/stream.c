@@ -241,6 +241,7 @@ ssize_t stream_file_write(struct stream *s, const void *buf, size_t len)
 
 void stream_file_meta(struct stream *s, const struct obj_record *meta)
 {
+    memcpy(s->rec.path, meta->path, sizeof(s->rec.path));
     s->rec.uid = meta->uid;
     s->rec.gid = meta->gid;
     s->rec.mode = meta->mode;

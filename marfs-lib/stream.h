@@ -53,8 +53,8 @@ int stream_file_begin(struct stream *s, const struct obj_record *rec,
                       struct ftag *tag);
 /* Append to the current file. */
 ssize_t stream_file_write(struct stream *s, const void *buf, size_t len);
-/* Update the owner, mode and mtime (0: the record's write time) that the
- * current file's next records carry. */
+/* Update the path, owner, mode and mtime (0: the record's write time)
+ * that the current file's next records carry. */
 void stream_file_meta(struct stream *s, const struct obj_record *meta);
 /* Bytes written to the current file so far. */
 uint64_t stream_file_size(const struct stream *s);

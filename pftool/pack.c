@@ -5,8 +5,9 @@
  * data is stored when the stream ends, so the files of a stream are
  * published together then: each is checked complete (it has its stored
  * checksum), gets its metadata and is renamed into place.  A stream ends
- * at PACK_MAX files, when the worker runs out of small files, or before
- * any other kind of task.
+ * at PACK_MAX files, when the worker runs out of queued tasks, or before
+ * a task that needs the files in place (a hard link, a directory's final
+ * metadata, the end of an N:1 file).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,7 +15,10 @@
 
 #include "worker.h"
 
-enum { PACK_MAX = 256 };
+/* Files waiting for their stream to be stored: bounds what a crash makes
+ * the rerun copy again; marfs itself starts a new object at the repo's
+ * max_files, so this does not decide object size. */
+enum { PACK_MAX = 4096 };
 
 static char *dup_or_die(const char *s)
 {

@@ -157,7 +157,10 @@ static void send_req(struct worker *w, uint32_t queued)
 static void run_task(struct worker *w, const struct pf_task *t)
 {
     int cm = w->o->cmd == PF_CMD_CM;
-    if (t->type != T_ITEM)
+    /* Packed files are published (renamed into place) when their stream
+     * ends; only tasks that need them in place end it.  Ending it for
+     * every walk task would cut streams into objects of a few files. */
+    if (t->type == T_LINK || t->type == T_DIRMETA || t->type == T_BIGFIN)
         pack_flush(w);
     switch ((enum pf_task_type)t->type) {
     case T_STAT: walk_stat(w, t); break;

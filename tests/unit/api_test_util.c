@@ -362,6 +362,36 @@ unsigned at_check_object(struct at_env *env, const char *obj)
     return pieces;
 }
 
+unsigned at_records(struct at_env *env, const char *obj,
+                    struct obj_record *out, unsigned max)
+{
+    ne_read_t *h = NULL;
+    assert_int_equal(ne_open_read(env->ne, obj, &h), 0);
+    uint64_t size = ne_size(h);
+    char *o = malloc(size);
+    assert_non_null(o);
+    assert_int_equal(ne_pread(h, o, size, 0), (ssize_t)size);
+    ne_close_read(h);
+    unsigned n = 0;
+    uint64_t pos = size;
+    while (pos > OBJ_HDR_SIZE) {
+        size_t reclen = 0;
+        struct obj_record rec;
+        assert_int_equal(obj_record_trailer(o, pos, &reclen), 0);
+        assert_int_equal(obj_record_decode(o + pos - reclen, reclen, &rec), 0);
+        assert_true(n < max);
+        out[n++] = rec;
+        pos = rec.doff;
+    }
+    free(o);
+    for (unsigned i = 0; i < n / 2; i++) {   /* object order */
+        struct obj_record t = out[i];
+        out[i] = out[n - 1 - i];
+        out[n - 1 - i] = t;
+    }
+    return n;
+}
+
 /* ---- metadata -------------------------------------------------------- */
 
 void at_meta_path(struct at_env *env, const char *nspath, const char *rel,

@@ -82,6 +82,12 @@ void at_free_names(char **names, size_t n);
  * the number of pieces. */
 unsigned at_check_object(struct at_env *env, const char *obj);
 
+/* The recovery records of an object, in object order (first piece
+ * first); returns how many (at most max). */
+struct obj_record;
+unsigned at_records(struct at_env *env, const char *obj,
+                    struct obj_record *out, unsigned max);
+
 /* Host path of a marfs path's entry in the namespace tree. */
 void at_meta_path(struct at_env *env, const char *nspath, const char *rel,
                   char *buf, size_t bufsz);

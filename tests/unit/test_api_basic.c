@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -943,6 +944,53 @@ static void test_root_listing(void **state)
     (void)env;
 }
 
+/* An open reader keeps reading the version it opened, whatever happens
+ * to the name (objects are immutable); zero-length calls. */
+static void test_read_snapshot(void **state)
+{
+    struct at_env *env = *state;
+    uint8_t *v1 = at_data(300000, 16), *v2 = at_data(1000, 17);
+    uint8_t *got = malloc(300000);
+    assert_non_null(got);
+    at_write(env->ctx, at_p("/snap"), v1, 300000);
+    marfs_fh_t *r, *w;
+    assert_int_equal(marfs_open(env->ctx, at_p("/snap"), O_RDONLY, &r), 0);
+    assert_int_equal(marfs_read(r, got, 1000), 1000);
+    at_write(env->ctx, at_p("/snap"), v2, 1000);          /* replaced */
+    assert_int_equal(marfs_read(r, got + 1000, 150000), 150000);
+    assert_int_equal(marfs_unlink(env->ctx, at_p("/snap")), 0);  /* gone */
+    assert_int_equal(marfs_read(r, got + 151000, 200000), 149000);
+    assert_memory_equal(got, v1, 300000);
+    struct stat st;
+    assert_int_equal(marfs_fstat(r, &st), 0);
+    assert_int_equal(st.st_size, 300000);
+    assert_int_equal(marfs_read(r, got, 0), 0);
+    assert_int_equal(marfs_pread(r, got, 0, 5), 0);
+    assert_int_equal(marfs_close(r), 0);
+    /* zero-length writes add nothing */
+    assert_int_equal(marfs_creat(env->ctx, at_p("/z0"), 0644, NULL, &w), 0);
+    assert_int_equal(marfs_write(w, v2, 0), 0);
+    assert_int_equal(marfs_write(w, v2, 10), 10);
+    assert_int_equal(marfs_write(w, v2 + 10, 0), 0);
+    assert_int_equal(marfs_close(w), 0);
+    at_expect(env->ctx, at_p("/z0"), v2, 10);
+    /* flags open refuses */
+    assert_int_equal(marfs_open(env->ctx, at_p("/z0"), O_RDONLY | O_TRUNC,
+                                &r), -EINVAL);
+    assert_int_equal(marfs_open(env->ctx, at_p("/z0"), O_RDONLY | O_CREAT,
+                                &r), -EINVAL);
+    assert_int_equal(marfs_open(env->ctx, at_p("/nope"), O_RDONLY, &r),
+                     -ENOENT);
+    assert_int_equal(marfs_open(env->ctx, AT_MNT "/proj", O_RDONLY, &r),
+                     -EISDIR);
+    struct statvfs sv;
+    assert_int_equal(marfs_statvfs(env->ctx, AT_MNT, &sv), 0);
+    assert_int_equal(sv.f_namemax, NAME_MAX);
+    free(v1);
+    free(v2);
+    free(got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -968,6 +1016,7 @@ int main(void)
         cmocka_unit_test(test_truncate_symlink),
         cmocka_unit_test(test_directories),
         cmocka_unit_test(test_root_listing),
+        cmocka_unit_test(test_read_snapshot),
     };
     return cmocka_run_group_tests_name("api_basic", tests, setup, teardown);
 }

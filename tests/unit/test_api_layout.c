@@ -20,9 +20,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "api_test_util.h"
+#include "dal.h"
+#include "objfmt.h"
 
 #define M (1ULL << 20)      /* max_size of most configs here */
 
@@ -384,6 +387,203 @@ static void test_nochunk(void **state)
     at_teardown(&env);
 }
 
+/* ---- what the recovery records say --------------------------------- */
+
+static void obj_of(const struct ftag *t, uint64_t k, char *buf, size_t sz)
+{
+    snprintf(buf, sz, "%s/%" PRIu64, t->stream, t->objno + k);
+}
+
+/* Records carry the creat path (below mnt_top), owner, the requested
+ * mode, size and CRC; marfs_fchmod/fchown/futimens and
+ * marfs_set_recovery_path on the writing handle replace them, and the
+ * inode shows the same owner, mode and times once complete. */
+static void test_records_metadata(void **state)
+{
+    (void)state;
+    struct at_env env;
+    struct at_cfg c = {.children = "<ns name=\"proj\"/>"};
+    at_setup(&env, &c);
+    uint8_t d[300];
+    at_fill(d, sizeof(d), 61);
+    umask(022);
+    assert_int_equal(marfs_mkdir(env.ctx, at_p("/dir"), 0755), 0);
+    /* plain: the creat path, the caller's ids, the requested mode */
+    marfs_fh_t *a = at_put(env.ctx, at_p("/dir/plain"), d, 100, 0, NULL);
+    /* set on the handle: owner, mode, times, another path */
+    marfs_fh_t *b;
+    assert_int_equal(marfs_creat(env.ctx, at_p("/dir/.tmp-x"), 0644, a, &b),
+                     0);
+    assert_int_equal(marfs_set_recovery_path(b, "/elsewhere/x"), -EINVAL);
+    assert_int_equal(marfs_set_recovery_path(b, at_p("/proj/final")), 0);
+    assert_int_equal(marfs_write(b, d, 200), 200);
+    assert_int_equal(marfs_fchmod(b, 0600), 0);
+    assert_int_equal(marfs_fchown(b, 1234, 5678), 0);
+    struct timespec ts[2] = {{1000000000, 7}, {1100000000, 5}};
+    assert_int_equal(marfs_futimens(b, ts), 0);
+    assert_int_equal(marfs_close(b), 0);
+    struct stat st;
+    assert_int_equal(marfs_stat(env.ctx, at_p("/dir/.tmp-x"), &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0600);
+    assert_int_equal(st.st_uid, 1234);
+    assert_int_equal(st.st_gid, 5678);
+    assert_int_equal(st.st_mtim.tv_sec, 1100000000);
+    assert_int_equal(st.st_mtim.tv_nsec, 5);
+    assert_int_equal(st.st_size, 200);
+    struct ftag t;
+    at_tag(&env, "/", "dir/plain", &t);
+    char obj[200];
+    obj_of(&t, 0, obj, sizeof(obj));
+    struct obj_record *r = calloc(4, sizeof(*r));
+    assert_non_null(r);
+    assert_int_equal(at_records(&env, obj, r, 4), 2);
+    assert_string_equal(r[0].path, "/dir/plain");
+    assert_string_equal(r[0].ref, t.ref);
+    assert_int_equal(r[0].uid, getuid());
+    assert_int_equal(r[0].gid, getgid());
+    assert_int_equal(r[0].mode, 0644);
+    assert_int_equal(r[0].plen, 100);
+    assert_true(r[0].last);
+    assert_int_equal(r[0].size, 100);
+    assert_true(r[0].fcrc == marfs_checksum_update(0, d, 100));
+    assert_true(r[0].mtime_sec > 1600000000);
+    assert_string_equal(r[1].path, "/proj/final");
+    assert_int_equal(r[1].uid, 1234);
+    assert_int_equal(r[1].gid, 5678);
+    assert_int_equal(r[1].mode, 0600);
+    assert_int_equal(r[1].mtime_sec, 1100000000);
+    assert_int_equal(r[1].mtime_nsec, 5);
+    assert_int_equal(r[1].size, 200);
+    assert_true(r[1].fcrc == marfs_checksum_update(0, d, 200));
+    at_expect(env.ctx, at_p("/dir/.tmp-x"), d, 200);
+    /* read handles refuse them */
+    marfs_fh_t *rh;
+    assert_int_equal(marfs_open(env.ctx, at_p("/dir/plain"), O_RDONLY, &rh),
+                     0);
+    assert_int_equal(marfs_fchmod(rh, 0600), -EBADF);
+    assert_int_equal(marfs_fchown(rh, 1, 1), -EBADF);
+    assert_int_equal(marfs_futimens(rh, ts), -EBADF);
+    assert_int_equal(marfs_set_recovery_path(rh, at_p("/y")), -EBADF);
+    assert_int_equal(marfs_close(rh), 0);
+    /* N:1: every chunk's record, from every writer, carries them */
+    marfs_fh_t *n1, *n2;
+    assert_int_equal(marfs_creat(env.ctx, at_p("/dir/n"), 0644, NULL, &n1),
+                     0);
+    assert_int_equal(marfs_set_size(n1, (off_t)(M + 10)), 0);
+    assert_int_equal(marfs_fchown(n1, 42, 43), 0);
+    assert_int_equal(marfs_futimens(n1, ts), 0);
+    assert_int_equal(marfs_set_recovery_path(n1, at_p("/n-final")), 0);
+    assert_int_equal(marfs_open(env.ctx, at_p("/dir/n"), O_WRONLY, &n2), 0);
+    uint8_t *big = at_data(M + 10, 62);
+    assert_int_equal(marfs_pwrite(n2, big + M, 10, (off_t)M), 10);
+    assert_int_equal(marfs_pwrite(n1, big, M, 0), (ssize_t)M);
+    assert_int_equal(marfs_close(n2), 0);
+    assert_int_equal(marfs_finalize(n1), 0);
+    assert_int_equal(marfs_close(n1), 0);
+    at_expect(env.ctx, at_p("/dir/n"), big, M + 10);
+    assert_int_equal(marfs_stat(env.ctx, at_p("/dir/n"), &st), 0);
+    assert_int_equal(st.st_uid, 42);
+    assert_int_equal(st.st_mtim.tv_sec, 1100000000);
+    at_tag(&env, "/", "dir/n", &t);
+    for (uint64_t k = 0; k < 2; k++) {
+        obj_of(&t, k, obj, sizeof(obj));
+        assert_int_equal(at_records(&env, obj, r, 4), 1);
+        assert_string_equal(r[0].path, "/n-final");
+        assert_int_equal(r[0].uid, 42);
+        assert_int_equal(r[0].gid, 43);
+        assert_int_equal(r[0].mtime_sec, 1100000000);
+        assert_int_equal(r[0].poff, k * M);
+        assert_int_equal(r[0].plen, k ? 10 : M);
+        assert_int_equal(r[0].last, k == 1);
+    }
+    free(big);
+    free(r);
+    at_teardown(&env);
+}
+
+/* marfs_set_recovery_path on a handle that has already written data: it
+ * returns 0, so the record of the file's last piece (written at close)
+ * must carry the new path -- like fchown/fchmod/futimens, which may be
+ * called any time before close. */
+static void test_recovery_path_late(void **state)
+{
+    (void)state;
+    struct at_env env;
+    at_setup(&env, NULL);
+    uint8_t d[100];
+    at_fill(d, sizeof(d), 63);
+    marfs_fh_t *fh = at_put(env.ctx, at_p("/.tmp-late"), d, 100, 0, NULL);
+    assert_int_equal(marfs_fchown(fh, 77, 78), 0);
+    int rc = marfs_set_recovery_path(fh, at_p("/late-final"));
+    assert_int_equal(marfs_close(fh), 0);
+    struct ftag t;
+    at_tag(&env, "/", ".tmp-late", &t);
+    char obj[200];
+    obj_of(&t, 0, obj, sizeof(obj));
+    struct obj_record *r = calloc(2, sizeof(*r));
+    assert_non_null(r);
+    assert_int_equal(at_records(&env, obj, r, 2), 1);
+    char path[sizeof(r->path)];
+    memcpy(path, r[0].path, sizeof(path));
+    uid_t uid = r[0].uid;
+    free(r);
+    at_teardown(&env);
+    assert_int_equal(uid, 77);
+    if (rc == 0 && strcmp(path, "/late-final") != 0)
+        print_error("set_recovery_path after a write returned 0, but the "
+                    "record says path=%s\n", path);
+    assert_int_equal(rc, 0);
+    assert_string_equal(path, "/late-final");
+}
+
+/* Reads through the API survive lost blocks up to E (reconstructed, exact
+ * bytes) and fail with EIO beyond that -- never wrong bytes. */
+static void test_degraded_read(void **state)
+{
+    (void)state;
+    struct at_env env;
+    at_setup(&env, NULL);        /* 4+2 */
+    uint8_t *data = at_data(3 * M + 17, 71);
+    marfs_fh_t *fh = at_put(env.ctx, at_p("/small"), data + 5, 5000, 0, NULL);
+    fh = at_put(env.ctx, at_p("/big"), data, 3 * M + 17, 0, fh);
+    assert_int_equal(marfs_close(fh), 0);
+    struct ftag t;
+    at_tag(&env, "/", "big", &t);
+    char obj[200];
+    /* lose blocks 0 and 3 of every object of the stream */
+    for (uint64_t k = 0; k < 4; k++) {
+        obj_of(&t, k, obj, sizeof(obj));
+        mdal_t *dal = ne_ctx_dal(env.ne);
+        for (unsigned b = 0; b < 6; b += 3) {
+            struct mdal_loc loc;
+            ne_block_loc(env.ne, obj, b, &loc);
+            assert_int_equal(dal->ops->del(dal, &loc, obj), 0);
+        }
+    }
+    at_expect(env.ctx, at_p("/big"), data, 3 * M + 17);
+    at_expect(env.ctx, at_p("/small"), data + 5, 5000);
+    check_ranges(&env, at_p("/big"), data, 3 * M + 17, 72);
+    /* a third block of object 1 (file bytes first .. first+M) */
+    obj_of(&t, 1, obj, sizeof(obj));
+    mdal_t *dal = ne_ctx_dal(env.ne);
+    struct mdal_loc loc;
+    ne_block_loc(env.ne, obj, 1, &loc);
+    assert_int_equal(dal->ops->del(dal, &loc, obj), 0);
+    uint8_t *buf = malloc(M);
+    assert_non_null(buf);
+    assert_int_equal(marfs_open(env.ctx, at_p("/big"), O_RDONLY, &fh), 0);
+    assert_int_equal(marfs_pread(fh, buf, 100, 0), 100);   /* object 0 */
+    assert_memory_equal(buf, data, 100);
+    assert_int_equal(marfs_pread(fh, buf, 100, (off_t)t.first + 10), -EIO);
+    assert_int_equal(marfs_pread(fh, buf, 100, (off_t)(t.first + M + 5)),
+                     100);                                  /* object 2 */
+    assert_memory_equal(buf, data + t.first + M + 5, 100);
+    assert_int_equal(marfs_close(fh), 0);
+    free(buf);
+    free(data);
+    at_teardown(&env);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -393,6 +593,9 @@ int main(void)
         cmocka_unit_test(test_sizes_mid_object),
         cmocka_unit_test(test_stream_model),
         cmocka_unit_test(test_nochunk),
+        cmocka_unit_test(test_records_metadata),
+        cmocka_unit_test(test_recovery_path_late),
+        cmocka_unit_test(test_degraded_read),
     };
     return cmocka_run_group_tests_name("api_layout", tests, NULL, NULL);
 }
