@@ -71,13 +71,13 @@ static int complete_inode(const struct done_arg *d, const struct ftag *tag)
     /* Marking it complete and counting its bytes is one step for unlink
      * and replace: unlinked or replaced before its object was published,
      * the file no longer counts (its count went with its last link). */
-    pthread_mutex_lock(&d->md->lock);
+    mdal_ns_lock(d->md);
     if (rc == 0)
         rc = api_write_tag(fd, &t);
     struct stat st;
     if (rc == 0 && fstat(fd, &st) == 0 && st.st_nlink > 1)
         quota_add(d->md->quota, 0, (int64_t)t.size);
-    pthread_mutex_unlock(&d->md->lock);
+    mdal_ns_unlock(d->md);
     close(fd);
     return rc;
 }
@@ -161,12 +161,12 @@ static int replace_existing(marfs_fh_t *fh, int pfd, const char *name,
         return -errno;
     /* The old file's objects stay referenced from the ref tree for gc;
      * it no longer counts once its last user link is gone. */
-    pthread_mutex_lock(&fh->ap.md->lock);
+    mdal_ns_lock(fh->ap.md);
     struct api_release r = api_last_link(pfd, name);
     int rc = renameat(pfd, tmp, pfd, name) == 0 ? 0 : -errno;
     if (rc == 0)
         api_release(fh->ap.md->quota, r);
-    pthread_mutex_unlock(&fh->ap.md->lock);
+    mdal_ns_unlock(fh->ap.md);
     if (rc < 0)
         unlinkat(pfd, tmp, 0);
     return rc;

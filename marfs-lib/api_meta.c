@@ -120,12 +120,12 @@ static int do_unlink(const struct api_path *ap, int fd, const char *name,
 {
     (void)arg;
     /* The inode stays in the ref tree: gc finds the objects there. */
-    pthread_mutex_lock(&ap->md->lock);
+    mdal_ns_lock(ap->md);
     struct api_release r = api_last_link(fd, name);
     int rc = unlinkat(fd, name, 0) == 0 ? 0 : -errno;
     if (rc == 0)
         api_release(ap->md->quota, r);
-    pthread_mutex_unlock(&ap->md->lock);
+    mdal_ns_unlock(ap->md);
     return rc;
 }
 
@@ -170,7 +170,7 @@ int marfs_rename(marfs_ctx_t *ctx, const char *from, const char *to)
         return rc;
     /* renaming over a file removes its name (unless both names are links
      * of one inode, when rename does nothing) */
-    pthread_mutex_lock(&pb.md->lock);
+    mdal_ns_lock(pb.md);
     struct api_release over = api_last_link(fds[1], nb);
     struct stat self;
     if (over.ino != 0 && fstatat(fds[0], na, &self, AT_SYMLINK_NOFOLLOW) == 0 &&
@@ -180,7 +180,7 @@ int marfs_rename(marfs_ctx_t *ctx, const char *from, const char *to)
         rc = -errno;
     else
         api_release(pb.md->quota, over);
-    pthread_mutex_unlock(&pb.md->lock);
+    mdal_ns_unlock(pb.md);
     close(fds[0]);
     close(fds[1]);
     return rc;

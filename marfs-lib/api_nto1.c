@@ -196,11 +196,11 @@ int marfs_finalize(marfs_fh_t *fh)
         t.state = FTAG_COMPLETE;
         /* complete and counted in one step (see complete_inode) */
         struct stat st;
-        pthread_mutex_lock(&fh->ap.md->lock);
+        mdal_ns_lock(fh->ap.md);
         rc = api_write_tag(fh->fd, &t);
         if (rc == 0 && fstat(fh->fd, &st) == 0 && st.st_nlink > 1)
             quota_add(fh->ap.md->quota, 0, (int64_t)t.size);
-        pthread_mutex_unlock(&fh->ap.md->lock);
+        mdal_ns_unlock(fh->ap.md);
     }
     if (rc == 0) {
         char name[200];

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -66,6 +67,11 @@ static int open_ns_dirs(struct mdal_ns *ns, int create)
     int rc = ns->treefd < 0 ? ns->treefd : ns->reffd < 0 ? ns->reffd : 0;
     if (rc == 0)
         rc = quota_open(rootfd, ns->cfg, &ns->quota);
+    if (rc == 0) {
+        ns->lockfd = openat(rootfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC,
+                            0600);
+        rc = ns->lockfd < 0 ? -errno : 0;
+    }
     close(rootfd);
     return rc;
 }
@@ -80,7 +86,7 @@ int mdal_ns_open(const struct mcfg_ns *cfg, int create, struct mdal_ns **out)
     if (ns == NULL)
         return -ENOMEM;
     ns->cfg = cfg;
-    ns->treefd = ns->reffd = -1;
+    ns->treefd = ns->reffd = ns->lockfd = -1;
     pthread_mutex_init(&ns->lock, NULL);
     if (asprintf(&ns->dir, "%s/%s", cfg->repo->ns_root, name) < 0) {
         free(ns);
@@ -108,6 +114,8 @@ void mdal_ns_close(struct mdal_ns *ns)
         close(ns->treefd);
     if (ns->reffd >= 0)
         close(ns->reffd);
+    if (ns->lockfd >= 0)
+        close(ns->lockfd);
     free(ns->dir);
     pthread_mutex_destroy(&ns->lock);
     free(ns);
@@ -219,4 +227,19 @@ int mdal_proc_path(int fd, const char *name, char *buf, size_t bufsz)
     int n = snprintf(buf, bufsz, "/proc/self/fd/%d%s%s", fd,
                      name[0] ? "/" : "", name);
     return n < 0 || (size_t)n >= bufsz ? -ENAMETOOLONG : 0;
+}
+
+void mdal_ns_lock(struct mdal_ns *ns)
+{
+    pthread_mutex_lock(&ns->lock);
+    /* EINTR aside, flock on a regular file we opened cannot fail; if it
+     * did, usage could drift until the quota tool recomputes it. */
+    while (flock(ns->lockfd, LOCK_EX) != 0 && errno == EINTR)
+        ;
+}
+
+void mdal_ns_unlock(struct mdal_ns *ns)
+{
+    flock(ns->lockfd, LOCK_UN);
+    pthread_mutex_unlock(&ns->lock);
 }

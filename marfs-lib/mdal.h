@@ -9,6 +9,7 @@
  *                    rename of the user path never lose what garbage
  *                    collection needs to find the file's objects
  *       usage        the namespace's file and byte counters (quota.c)
+ *       lock         flock'ed while a usage decision is made
  *
  * Owns: namespace directory creation/opening, the reference-tree path of
  * a file, and resolving a path inside a namespace without ever leaving
@@ -34,11 +35,16 @@ struct mdal_ns {
     int treefd;       /* O_PATH fd of tree/ */
     int reffd;        /* O_PATH fd of ref/ */
     struct quota *quota;
-    /* Serialises, within a process, each decision "does this inode still
-     * count" with the usage update it leads to (completion, unlink,
-     * replace), so concurrent threads keep usage exact. */
+    /* Serialise each decision "does this inode still count" with the
+     * usage update it leads to (completion, unlink, replace): the mutex
+     * between threads, flock on the "lock" file between processes. */
     pthread_mutex_t lock;
+    int lockfd;
 };
+
+/* Take / drop the namespace's usage lock (see struct mdal_ns). */
+void mdal_ns_lock(struct mdal_ns *ns);
+void mdal_ns_unlock(struct mdal_ns *ns);
 
 /* Open (creating when create != 0) the directories of a namespace. */
 int mdal_ns_open(const struct mcfg_ns *ns, int create, struct mdal_ns **out);

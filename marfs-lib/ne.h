@@ -3,7 +3,9 @@
  *
  * Owns: the public API for writing, reading, checking, rebuilding and
  * deleting one erasure-coded object.  An object is a byte stream cut into
- * stripes of N parts of PSZ bytes; isa-l Reed-Solomon (Cauchy matrix) adds
+ * stripes of N parts of PSZ bytes, except that the last stripe's parts
+ * are only as long as its bytes need (rounded up to 64), so small objects
+ * stay small on disk; isa-l Reed-Solomon (Cauchy matrix) adds
  * E parity parts per stripe, and part p of every stripe goes to block
  * (p + rotation) % (N+E), the rotation being derived from the object name.
  * Each block is written through the DAL (dal.h) as a sequence of CRC-ed
@@ -32,8 +34,9 @@
 #include "config.h"
 #include "dal.h"
 
-/* Version of the on-block format this library writes (and reads). */
-#define NE_FORMAT_VERSION 1
+/* Version of the on-block format this library writes and reads; blocks
+ * of any other version are refused (version 1 padded the last stripe). */
+#define NE_FORMAT_VERSION 2
 /* Most blocks one object may have (isa-l works in GF(2^8)). */
 #define NE_MAX_BLOCKS MCFG_MAX_PARTS
 
@@ -104,7 +107,8 @@ int ne_open_write(ne_ctx_t *ctx, const char *obj, ne_write_t **out);
  * quorum of blocks can still be written (then only abort/close remain). */
 ssize_t ne_write(ne_write_t *h, const void *buf, size_t len);
 /*
- * Finish: pad and write the last stripe, store every block's meta info
+ * Finish: encode and write the buffered partial stripe as the short last
+ * stripe (its parts only as long as needed), store every block's meta info
  * and publish the blocks.  status (may be NULL) receives the bytes written
  * and which blocks failed.  Returns 0 if at least the quorum of blocks
  * was published, else -EIO with every block removed.  Frees h.

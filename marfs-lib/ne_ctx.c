@@ -37,7 +37,8 @@ static int ctx_geometry(ne_ctx_t *ctx, const struct mcfg_repo *repo,
                         const struct ne_opts *o)
 {
     if (repo->n == 0 || repo->n + repo->e > NE_MAX_BLOCKS ||
-        repo->psz == 0 || repo->psz > (1ULL << 30)) {
+        repo->psz == 0 || repo->psz > (1ULL << 30) ||
+        repo->psz % NE_TAIL_ALIGN != 0) {   /* a short part fits a whole one */
         LOG_ERR("repo %s: unusable protection %u+%u, PSZ %llu", repo->name,
                 repo->n, repo->e, (unsigned long long)repo->psz);
         return -EINVAL;
@@ -61,9 +62,6 @@ static int ctx_parts(ne_ctx_t *ctx, const struct ne_opts *o)
     int rc = ne_codec_init(&ctx->codec, ctx->n, ctx->e);
     if (rc < 0)
         return rc;
-    if (posix_memalign((void **)&ctx->zeros, NE_ALIGN, ctx->psz) != 0)
-        return -ENOMEM;
-    memset(ctx->zeros, 0, ctx->psz);
     rc = mplace_create(ctx->repo, &ctx->place);
     if (rc < 0)
         return rc;
@@ -131,7 +129,6 @@ void ne_ctx_destroy(ne_ctx_t *ctx)
     if (ctx->place != NULL)
         mplace_destroy(ctx->place);
     ne_codec_free(&ctx->codec);
-    free(ctx->zeros);
     pthread_mutex_destroy(&ctx->cache_mu);
     free(ctx);
 }

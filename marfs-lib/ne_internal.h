@@ -49,21 +49,34 @@ void ne_decoder_run(const struct ne_decoder *d, size_t len,
 
 #define NE_META_LEN 80
 #define NE_CRC_LEN 4
+/* The parts of a short last stripe are a multiple of this many bytes:
+ * a cache line and the widest isa-l vector, so encode, decode and CRC
+ * run their SIMD loops without a scalar tail.  Part of the format. */
+#define NE_TAIL_ALIGN 64
 
 struct ne_meta {
     unsigned version, n, e, block, rot;
-    uint64_t psz, unit, blksize, objsize;
+    uint64_t psz;
+    uint64_t lastlen;       /* data bytes of the last unit (0: no unit) */
+    uint64_t blksize, objsize;
     uint64_t wid, wtime;    /* identify one write of the object */
     uint32_t crcsum;        /* CRC over the block's unit CRCs */
 };
 
 void ne_meta_encode(const struct ne_meta *m, uint8_t out[NE_META_LEN]);
-/* -EINVAL for a blob that is not valid version-1 meta info. */
+/* -EPROTONOSUPPORT for intact meta info of another format version
+ * (m->version tells which), -EINVAL for anything else that is not valid
+ * meta info of NE_FORMAT_VERSION. */
 int ne_meta_decode(const uint8_t *buf, size_t len, struct ne_meta *m);
 /* Do two blocks' meta describe the same write of the same object? */
 int ne_meta_same_object(const struct ne_meta *a, const struct ne_meta *b);
 uint64_t ne_stripes_of(uint64_t objsize, unsigned n, uint64_t psz);
-uint64_t ne_block_bytes(uint64_t nstripes, uint64_t psz);
+/* Part length of the last stripe: PSZ if the object ends on a stripe
+ * boundary, else its remaining bytes / n rounded up to NE_TAIL_ALIGN;
+ * 0 for an empty object. */
+size_t ne_tail_len(uint64_t objsize, unsigned n, uint64_t psz);
+/* Block data bytes: every unit (part + CRC) of an object of objsize. */
+uint64_t ne_block_bytes(uint64_t objsize, unsigned n, uint64_t psz);
 uint32_t ne_unit_crc(uint64_t wid, uint64_t stripe, unsigned block,
                      const uint8_t *data, size_t len);
 uint32_t ne_crcsum_add(uint32_t sum, uint32_t unit_crc);
@@ -113,7 +126,6 @@ struct ne_ctx {
     struct ne_codec codec;
     struct ne_pool *pool;     /* NULL: I/O in the caller's thread */
     unsigned ncpu;            /* online CPUs: how far to split decoding */
-    uint8_t *zeros;           /* psz zero bytes: the padding parts */
     pthread_mutex_t cache_mu;
     struct { void *p; size_t sz; } cache[8];
 };
@@ -138,6 +150,7 @@ struct ne_rblk {
     struct ne_meta meta;
     int64_t stsize;         /* from stat, -1 if not asked */
     uint32_t crcsum;        /* verify: running sum over read units */
+    unsigned badver;        /* format version of refused meta, else 0 */
 };
 
 struct ne_rjob {
@@ -146,6 +159,7 @@ struct ne_rjob {
     unsigned b;
     uint64_t stripe;
     uint8_t *dst;
+    size_t len;             /* data bytes of the unit */
     int direct;             /* dst is caller memory (no room for CRC) */
     int rc;
     uint32_t crc;           /* the unit's stored CRC, once read */
@@ -163,6 +177,7 @@ struct ne_read {
     struct ne_meta m;       /* the consensus meta */
     unsigned n, e, nb, rot;
     size_t psz;
+    size_t tail;                    /* part length of the last stripe */
     uint64_t size, nstripes, pos;
     const struct ne_codec *codec;
     struct ne_codec own_codec;      /* if the object's n/e differ */
@@ -185,8 +200,11 @@ void ne_read_free(ne_read_t *h);
 uint8_t *ne_read_buf(ne_read_t *h, unsigned part);
 unsigned ne_part_block(const ne_read_t *h, unsigned part);
 void ne_mark_bad(ne_read_t *h, unsigned b, unsigned state, int err);
-/* Raw stripe access: bytes [lo, hi) of stripe s (padding included) into
- * dst, reconstructing what cannot be read.  0 or -EIO. */
+/* Part (unit data) length of stripe s: PSZ, or h->tail for the last. */
+size_t ne_stripe_plen(const ne_read_t *h, uint64_t s);
+/* Raw stripe access: bytes [lo, hi) of stripe s into dst, hi at most
+ * n * ne_stripe_plen(h, s) (padding included), reconstructing what
+ * cannot be read.  0, -EIO, or -EINVAL for a range past the parts. */
 int ne_read_stripe(ne_read_t *h, uint64_t s, size_t lo, size_t hi,
                    uint8_t *dst);
 /* Read every part of stripe s of every usable block into the internal

@@ -4,8 +4,9 @@
  * Owns: (de)serialising a block's meta info (fixed 80 bytes, little
  * endian, with its own CRC), the per-unit CRC with its position tag, the
  * CRC sum over a block's unit CRCs, the geometry arithmetic (stripes,
- * block bytes) and the per-object rotation.  Any change here is a format
- * change: bump NE_FORMAT_VERSION and the document.
+ * the short last stripe, block bytes) and the per-object rotation.
+ * Any change here is a format change: bump NE_FORMAT_VERSION and the
+ * document.
  */
 #include <errno.h>
 #include <string.h>
@@ -64,7 +65,7 @@ void ne_meta_encode(const struct ne_meta *m, uint8_t out[NE_META_LEN])
     put_le16(out + 12, m->block);
     put_le16(out + 14, m->rot);
     put_le64(out + 16, m->psz);
-    put_le64(out + 24, m->unit);
+    put_le64(out + 24, m->lastlen);
     put_le64(out + 32, m->blksize);
     put_le64(out + 40, m->objsize);
     put_le64(out + 48, m->wid);
@@ -80,24 +81,42 @@ uint64_t ne_stripes_of(uint64_t objsize, unsigned n, uint64_t psz)
     return objsize / sb + (objsize % sb != 0);
 }
 
-uint64_t ne_block_bytes(uint64_t nstripes, uint64_t psz)
+size_t ne_tail_len(uint64_t objsize, unsigned n, uint64_t psz)
 {
-    return nstripes * (psz + NE_CRC_LEN);
+    if (objsize == 0)
+        return 0;
+    uint64_t rem = objsize % ((uint64_t)n * psz);
+    if (rem == 0)
+        return (size_t)psz;
+    uint64_t len = (rem + n - 1) / n;
+    len = (len + NE_TAIL_ALIGN - 1) / NE_TAIL_ALIGN * NE_TAIL_ALIGN;
+    return (size_t)(len < psz ? len : psz);   /* psz is aligned: no-op */
+}
+
+/* Every stripe but the last has PSZ-byte parts; the last one's parts
+ * are as short as its bytes allow. */
+uint64_t ne_block_bytes(uint64_t objsize, unsigned n, uint64_t psz)
+{
+    uint64_t ns = ne_stripes_of(objsize, n, psz);
+    if (ns == 0)
+        return 0;
+    return (ns - 1) * (psz + NE_CRC_LEN) + ne_tail_len(objsize, n, psz) +
+           NE_CRC_LEN;
 }
 
 /* The fields must describe a geometry this library can read. */
 static int meta_sane(const struct ne_meta *m)
 {
     unsigned nb = m->n + m->e;
-    if (m->version != NE_FORMAT_VERSION || m->n == 0 || nb > NE_MAX_BLOCKS ||
-        m->block >= nb || m->rot >= nb)
+    if (m->n == 0 || nb > NE_MAX_BLOCKS || m->block >= nb || m->rot >= nb)
         return 0;
-    if (m->psz == 0 || m->psz > (1ULL << 32) || m->unit != m->psz)
+    if (m->psz == 0 || m->psz > (1ULL << 32) || m->psz % NE_TAIL_ALIGN)
         return 0;
     uint64_t ns = ne_stripes_of(m->objsize, m->n, m->psz);
     if (ns > UINT64_MAX / (m->psz + NE_CRC_LEN))
         return 0;
-    return m->blksize == ne_block_bytes(ns, m->psz);
+    return m->lastlen == ne_tail_len(m->objsize, m->n, m->psz) &&
+           m->blksize == ne_block_bytes(m->objsize, m->n, m->psz);
 }
 
 int ne_meta_decode(const uint8_t *buf, size_t len, struct ne_meta *m)
@@ -115,19 +134,21 @@ int ne_meta_decode(const uint8_t *buf, size_t len, struct ne_meta *m)
     m->block = get_le16(buf + 12);
     m->rot = get_le16(buf + 14);
     m->psz = get_le64(buf + 16);
-    m->unit = get_le64(buf + 24);
+    m->lastlen = get_le64(buf + 24);
     m->blksize = get_le64(buf + 32);
     m->objsize = get_le64(buf + 40);
     m->wid = get_le64(buf + 48);
     m->wtime = get_le64(buf + 56);
     m->crcsum = ne_get_le32(buf + 64);
+    if (m->version != NE_FORMAT_VERSION)
+        return -EPROTONOSUPPORT;   /* intact, but laid out differently */
     return meta_sane(m) ? 0 : -EINVAL;
 }
 
 int ne_meta_same_object(const struct ne_meta *a, const struct ne_meta *b)
 {
     return a->version == b->version && a->n == b->n && a->e == b->e &&
-           a->rot == b->rot && a->psz == b->psz && a->unit == b->unit &&
+           a->rot == b->rot && a->psz == b->psz && a->lastlen == b->lastlen &&
            a->blksize == b->blksize && a->objsize == b->objsize &&
            a->wid == b->wid && a->wtime == b->wtime;
 }

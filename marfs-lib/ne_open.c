@@ -17,6 +17,28 @@
 
 #define NE_BUF_PAD 64   /* room for the CRC after a part; keeps alignment */
 
+/* Fetch and decode block b's meta info: 0, the DAL's error, -EBADMSG
+ * (invalid or misplaced), or -EPROTONOSUPPORT (another format version,
+ * kept in rb->badver so the reader can say why it refuses the block). */
+static int read_meta(struct ne_rblk *rb, unsigned b)
+{
+    uint8_t raw[NE_META_LEN + 1];
+    ssize_t len = rb->blk->dal->ops->get_meta(rb->blk, raw, sizeof(raw));
+    if (len < 0 && len != -ENODATA)
+        return (int)len;
+    if (len != NE_META_LEN)
+        return -EBADMSG;
+    int rc = ne_meta_decode(raw, NE_META_LEN, &rb->meta);
+    if (rc == -EPROTONOSUPPORT) {
+        rb->badver = rb->meta.version;
+        return rc;
+    }
+    if (rc < 0 || rb->meta.block != b)
+        return -EBADMSG;
+    rb->have_meta = 1;
+    return 0;
+}
+
 /* Worker: open one block, fetch and decode its meta, maybe stat it. */
 static void rjob_open(struct ne_job *job)
 {
@@ -31,16 +53,7 @@ static void rjob_open(struct ne_job *job)
         rb->blk = NULL;
         return;
     }
-    uint8_t raw[NE_META_LEN + 1];
-    ssize_t len = dal->ops->get_meta(rb->blk, raw, sizeof(raw));
-    if (len < 0 && len != -ENODATA)
-        r->rc = (int)len;
-    else if (len != NE_META_LEN || ne_meta_decode(raw, NE_META_LEN,
-                                                  &rb->meta) < 0 ||
-             rb->meta.block != r->b)
-        r->rc = -EBADMSG;
-    else
-        rb->have_meta = 1;
+    r->rc = read_meta(rb, r->b);
     rb->stsize = -1;
     struct mdal_stat st;
     if ((h->oflags & NE_OPEN_STAT) && dal->ops->stat(dal, &loc, h->obj,
@@ -137,7 +150,7 @@ static void classify(struct ne_read *h, int have_consensus)
         int rc = h->jobs[b].rc;
         if (rc == -ENOENT)
             ne_mark_bad(h, b, NE_BLK_MISSING, rc);
-        else if (rc == -EBADMSG)
+        else if (rc == -EBADMSG || rc == -EPROTONOSUPPORT)
             ne_mark_bad(h, b, NE_BLK_META, rc);
         else if (rc < 0)
             ne_mark_bad(h, b, NE_BLK_IOERR, rc);
@@ -166,6 +179,7 @@ static int adopt(struct ne_read *h, const struct ne_meta *m)
     h->psz = (size_t)m->psz;
     h->size = m->objsize;
     h->nstripes = ne_stripes_of(m->objsize, m->n, m->psz);
+    h->tail = (size_t)m->lastlen;
     h->bufstride = h->psz + NE_BUF_PAD;
     if (m->n == h->ctx->n && m->e == h->ctx->e) {
         h->codec = &h->ctx->codec;
@@ -181,6 +195,21 @@ static unsigned count_missing(const struct ne_read *h)
     for (unsigned b = 0; b < h->nb; b++)
         miss += h->jobs[b].rc == -ENOENT;
     return miss;
+}
+
+/* An unreadable object written in another block format gets one clear
+ * error instead of only "meta-mismatch" for each block. */
+static void explain_version(const struct ne_read *h)
+{
+    for (unsigned b = 0; b < h->nb; b++) {
+        if (h->blk[b].badver == 0)
+            continue;
+        LOG_ERR("object %s: its blocks are in block format version %u; "
+                "this library reads only version %d (version 1 padded "
+                "the last stripe and is not supported: rewrite the "
+                "object)", h->obj, h->blk[b].badver, NE_FORMAT_VERSION);
+        return;
+    }
 }
 
 /* Open, vote, and re-open once if the object has another geometry. */
@@ -202,8 +231,10 @@ static int probe(struct ne_read *h, unsigned *votes)
     if (rc == 0 && best >= 0)
         rc = adopt(h, &h->blk[best].meta);
     classify(h, best >= 0);
-    if (rc == 0 && best < 0)
+    if (rc == 0 && best < 0) {
         rc = count_missing(h) == h->nb ? -ENOENT : -EIO;
+        explain_version(h);
+    }
     return rc;
 }
 
@@ -226,6 +257,7 @@ int ne_read_open(ne_ctx_t *ctx, const char *obj, int flags, ne_read_t **out)
     if (rc == 0 && votes < h->n) {
         LOG_ERR("object %s: only %u blocks agree on its meta info, %u are "
                 "needed", obj, votes, h->n);
+        explain_version(h);
         rc = -EIO;
     }
     if (rc < 0 && !(flags & NE_OPEN_ANY && rc == -EIO && h->blk != NULL)) {

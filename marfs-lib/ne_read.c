@@ -8,6 +8,9 @@
  * pread/read on top.  Whole parts inside the caller's range are read
  * straight into the caller's buffer; a block that failed once is avoided
  * for the rest of the handle as long as enough clean blocks remain.
+ * Stripe s always starts at object byte s * N * PSZ; its parts are PSZ
+ * long except in the short last stripe (h->tail), so a stripe's part
+ * length (plen) is looked up per stripe.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -23,25 +26,31 @@ unsigned ne_part_block(const ne_read_t *h, unsigned part)
     return (part + h->rot) % h->nb;
 }
 
+size_t ne_stripe_plen(const ne_read_t *h, uint64_t s)
+{
+    return s + 1 < h->nstripes ? h->psz : h->tail;
+}
+
 /* Worker: read one unit and check its CRC (-EBADMSG on mismatch). */
 static void rjob_get(struct ne_job *job)
 {
     struct ne_rjob *r = (struct ne_rjob *)job;
     struct ne_read *h = r->h;
     mdal_block_t *blk = h->blk[r->b].blk;
+    /* only the last unit is short, so every unit starts at a multiple */
     uint64_t off = r->stripe * (h->psz + NE_CRC_LEN);
-    const uint8_t *crcp = r->direct ? r->crcb : r->dst + h->psz;
+    const uint8_t *crcp = r->direct ? r->crcb : r->dst + r->len;
     if (r->direct) {
-        r->rc = ne_get_full(blk, r->dst, h->psz, off);
+        r->rc = ne_get_full(blk, r->dst, r->len, off);
         if (r->rc == 0)
-            r->rc = ne_get_full(blk, r->crcb, NE_CRC_LEN, off + h->psz);
+            r->rc = ne_get_full(blk, r->crcb, NE_CRC_LEN, off + r->len);
     } else {
-        r->rc = ne_get_full(blk, r->dst, h->psz + NE_CRC_LEN, off);
+        r->rc = ne_get_full(blk, r->dst, r->len + NE_CRC_LEN, off);
     }
     if (r->rc < 0)
         return;
     r->crc = ne_get_le32(crcp);
-    if (ne_unit_crc(h->m.wid, r->stripe, r->b, r->dst, h->psz) != r->crc)
+    if (ne_unit_crc(h->m.wid, r->stripe, r->b, r->dst, r->len) != r->crc)
         r->rc = -EBADMSG;
 }
 
@@ -71,6 +80,7 @@ static void run_parts(ne_read_t *h, uint64_t s, const uint8_t *sel)
         r->h = h;
         r->b = b;
         r->stripe = s;
+        r->len = ne_stripe_plen(h, s);
         r->dst = h->tgt[p];
         r->direct = h->direct[p];
         jp[nj++] = &r->job;
@@ -113,13 +123,14 @@ static unsigned select_more(ne_read_t *h, uint8_t *sel, unsigned have,
     return added;
 }
 
-/* Point every part at its destination: caller memory for whole parts in
- * [lo, hi), the internal buffers otherwise. */
-static int set_targets(ne_read_t *h, size_t lo, size_t hi, uint8_t *dst)
+/* Point every part (plen bytes) at its destination: caller memory for
+ * whole parts in [lo, hi), the internal buffers otherwise. */
+static int set_targets(ne_read_t *h, size_t plen, size_t lo, size_t hi,
+                       uint8_t *dst)
 {
     for (unsigned p = 0; p < h->nb; p++) {
-        size_t ps = (size_t)p * h->psz;
-        h->direct[p] = p < h->n && lo <= ps && ps + h->psz <= hi;
+        size_t ps = (size_t)p * plen;
+        h->direct[p] = p < h->n && lo <= ps && ps + plen <= hi;
         h->tgt[p] = h->direct[p] ? dst + (ps - lo) : ne_read_buf(h, p);
         if (h->tgt[p] == NULL)
             return -ENOMEM;
@@ -147,36 +158,38 @@ static void djob_run(struct ne_job *job)
 }
 
 /* Decoding is the one CPU-heavy step of a degraded read and runs in the
- * caller: split big parts across the cores (64-byte aligned pieces). */
-static void decode_split(ne_read_t *h, uint8_t *const *src,
+ * caller: split big parts (plen bytes) across the cores (64-byte aligned
+ * pieces). */
+static void decode_split(ne_read_t *h, size_t plen, uint8_t *const *src,
                          uint8_t *const *out)
 {
     enum { MAX_SPLIT = 8, MIN_PIECE = 64 * 1024 };
     unsigned k = h->ctx->pool ? h->ctx->ncpu : 1;
     if (k > MAX_SPLIT)
         k = MAX_SPLIT;
-    if (k > h->psz / MIN_PIECE)
-        k = (unsigned)(h->psz / MIN_PIECE);
+    if (k > plen / MIN_PIECE)
+        k = (unsigned)(plen / MIN_PIECE);
     if (k <= 1) {
-        ne_decoder_run(&h->dec, h->psz, src, out);
+        ne_decoder_run(&h->dec, plen, src, out);
         return;
     }
-    size_t piece = (h->psz / k + 63) & ~(size_t)63;
+    size_t piece = (plen / k + 63) & ~(size_t)63;
     struct dec_job jobs[MAX_SPLIT];
     struct ne_job *jp[MAX_SPLIT];
     unsigned nj = 0;
-    for (size_t off = 0; off < h->psz; off += piece, nj++) {
+    for (size_t off = 0; off < plen; off += piece, nj++) {
         jobs[nj] = (struct dec_job){
             .job.fn = djob_run, .d = &h->dec, .src = src, .out = out,
-            .off = off, .len = h->psz - off < piece ? h->psz - off : piece};
+            .off = off, .len = plen - off < piece ? plen - off : piece};
         jp[nj] = &jobs[nj].job;
     }
     ne_batch_submit(h->ctx->pool, &h->batch, jp, nj);
     ne_batch_wait(h->ctx->pool, &h->batch);
 }
 
-/* Regenerate the needed data parts that could not be read. */
-static int decode_parts(ne_read_t *h, unsigned first, unsigned last)
+/* Regenerate the needed data parts (plen bytes) that could not be read. */
+static int decode_parts(ne_read_t *h, size_t plen, unsigned first,
+                        unsigned last)
 {
     uint8_t src[NE_MAX_BLOCKS], want[NE_MAX_BLOCKS];
     uint8_t *sbuf[NE_MAX_BLOCKS], *wbuf[NE_MAX_BLOCKS];
@@ -193,7 +206,7 @@ static int decode_parts(ne_read_t *h, unsigned first, unsigned last)
         }
     int rc = ne_decoder_prepare(h->codec, &h->dec, src, want, nw);
     if (rc == 0)
-        decode_split(h, sbuf, wbuf);
+        decode_split(h, plen, sbuf, wbuf);
     return rc;
 }
 
@@ -232,7 +245,7 @@ static int fetch_parts(ne_read_t *h, uint64_t s, unsigned first,
         if (needed_ok == last - first + 1)
             return 0;
         if (ok >= h->n)
-            return decode_parts(h, first, last);
+            return decode_parts(h, ne_stripe_plen(h, s), first, last);
         if (select_more(h, sel, ok, h->n) == 0)
             break;
     }
@@ -244,19 +257,22 @@ static int fetch_parts(ne_read_t *h, uint64_t s, unsigned first,
 int ne_read_stripe(ne_read_t *h, uint64_t s, size_t lo, size_t hi,
                    uint8_t *dst)
 {
+    size_t plen = ne_stripe_plen(h, s);
     if (hi <= lo)
         return 0;
-    int rc = set_targets(h, lo, hi, dst);
-    unsigned first = (unsigned)(lo / h->psz);
-    unsigned last = (unsigned)((hi - 1) / h->psz);
+    if (s >= h->nstripes || hi > h->n * plen)
+        return -EINVAL;   /* past the stored parts: a caller's bug */
+    int rc = set_targets(h, plen, lo, hi, dst);
+    unsigned first = (unsigned)(lo / plen);
+    unsigned last = (unsigned)((hi - 1) / plen);
     if (rc == 0)
         rc = fetch_parts(h, s, first, last);
     for (unsigned p = first; rc == 0 && p <= last; p++) {
         if (h->direct[p])
             continue;
-        size_t ps = (size_t)p * h->psz;
+        size_t ps = (size_t)p * plen;
         size_t a = lo > ps ? lo : ps;
-        size_t z = hi < ps + h->psz ? hi : ps + h->psz;
+        size_t z = hi < ps + plen ? hi : ps + plen;
         memcpy(dst + (a - lo), h->tgt[p] + (a - ps), z - a);
     }
     return rc;
@@ -315,7 +331,7 @@ void ne_close_read(ne_read_t *h)
 unsigned ne_scan_stripe(ne_read_t *h, uint64_t s)
 {
     uint8_t sel[NE_MAX_BLOCKS];
-    if (set_targets(h, 0, 0, NULL) < 0)
+    if (set_targets(h, ne_stripe_plen(h, s), 0, 0, NULL) < 0)
         return h->nb;
     for (unsigned p = 0; p < h->nb; p++)
         sel[p] = (uint8_t)h->blk[ne_part_block(h, p)].usable;

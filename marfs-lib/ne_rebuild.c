@@ -30,6 +30,7 @@ struct rb_job {
     const ne_read_t *h;
     struct rb_blk *wb;
     const uint8_t *ptr;
+    size_t len;             /* PSZ, or the tail length for the last */
     uint64_t stripe;
 };
 
@@ -59,10 +60,10 @@ static void rbjob_put(struct ne_job *job)
     const ne_read_t *h = j->h;
     if (j->wb->err != 0)
         return;
-    uint32_t crc = ne_unit_crc(h->m.wid, j->stripe, j->wb->b, j->ptr, h->psz);
+    uint32_t crc = ne_unit_crc(h->m.wid, j->stripe, j->wb->b, j->ptr, j->len);
     uint8_t le[NE_CRC_LEN];
     ne_put_le32(le, crc);
-    int rc = ne_put_full(j->wb->blk, j->ptr, h->psz);
+    int rc = ne_put_full(j->wb->blk, j->ptr, j->len);
     if (rc == 0)
         rc = ne_put_full(j->wb->blk, le, sizeof(le));
     if (rc < 0)
@@ -94,21 +95,22 @@ static void open_writers(struct rebuild *r)
     }
 }
 
-/* Recover the data of stripe s, re-encode its parity, write the parts
- * of the blocks being rebuilt. */
+/* Recover the data of stripe s (padding included: it is part of the
+ * stored units), re-encode its parity, write the parts of the blocks
+ * being rebuilt. */
 static int rebuild_stripe(struct rebuild *r, uint64_t s)
 {
     ne_read_t *h = r->h;
-    size_t sb = (size_t)h->n * h->psz;
-    int rc = ne_read_stripe(h, s, 0, sb, r->stage);
+    size_t plen = ne_stripe_plen(h, s);
+    int rc = ne_read_stripe(h, s, 0, h->n * plen, r->stage);
     if (rc < 0)
         return rc;
     uint8_t *data[NE_MAX_BLOCKS], *par[NE_MAX_BLOCKS];
     for (unsigned i = 0; i < h->n; i++)
-        data[i] = r->stage + (size_t)i * h->psz;
+        data[i] = r->stage + (size_t)i * plen;
     for (unsigned i = 0; i < h->e; i++)
-        par[i] = r->stage + (size_t)(h->n + i) * h->psz;
-    ne_codec_encode(h->codec, h->psz, data, par);
+        par[i] = r->stage + (size_t)(h->n + i) * plen;
+    ne_codec_encode(h->codec, plen, data, par);
     struct ne_job *jp[NE_MAX_BLOCKS];
     for (unsigned k = 0; k < r->nw; k++) {
         unsigned p = (r->wb[k].b + h->nb - h->rot) % h->nb;
@@ -117,6 +119,7 @@ static int rebuild_stripe(struct rebuild *r, uint64_t s)
         j->h = h;
         j->wb = &r->wb[k];
         j->ptr = p < h->n ? data[p] : par[p - h->n];
+        j->len = plen;
         j->stripe = s;
         jp[k] = &j->job;
     }

@@ -7,6 +7,10 @@
  *
  * Memory is bounded by two stripes: whole stripes are encoded straight
  * from the caller's buffer (no copy); only a partial stripe is staged.
+ * The object's size is known only at close, so the staged partial stripe
+ * waits until then and becomes the short last stripe: its parts are cut
+ * at the tail length (ne_tail_len), not at PSZ, so a small object costs
+ * about its own size on disk instead of N+E whole parts.
  * Encoding of stripe s+1 overlaps the block I/O of stripe s, so a handle
  * keeps one batch in flight and two sets of parity buffers.
  */
@@ -30,7 +34,8 @@ struct ne_wjob {
     struct ne_job job;
     struct ne_write *h;
     unsigned b;
-    const uint8_t *ptr;     /* the unit's data (psz bytes) */
+    const uint8_t *ptr;     /* the unit's data (len bytes) */
+    size_t len;             /* PSZ, or the tail length for the last */
     uint64_t stripe;
 };
 
@@ -86,10 +91,10 @@ static void wjob_put(struct ne_job *job)
         block_failed(h, w->b, rc, "open for writing");
         return;
     }
-    uint32_t crc = ne_unit_crc(h->wid, w->stripe, w->b, w->ptr, h->psz);
+    uint32_t crc = ne_unit_crc(h->wid, w->stripe, w->b, w->ptr, w->len);
     uint8_t le[NE_CRC_LEN];
     ne_put_le32(le, crc);
-    rc = ne_put_full(wb->blk, w->ptr, h->psz);
+    rc = ne_put_full(wb->blk, w->ptr, w->len);
     if (rc == 0)
         rc = ne_put_full(wb->blk, le, sizeof(le));
     if (rc < 0)
@@ -105,8 +110,9 @@ static void fill_meta(const struct ne_write *h, unsigned b, struct ne_meta *m)
     m->e = h->e;
     m->block = b;
     m->rot = h->rot;
-    m->psz = m->unit = h->psz;
-    m->blksize = ne_block_bytes(h->stripes, h->psz);
+    m->psz = h->psz;
+    m->lastlen = ne_tail_len(h->bytes, h->n, h->psz);
+    m->blksize = ne_block_bytes(h->bytes, h->n, h->psz);
     m->objsize = h->bytes;
     m->wid = h->wid;
     m->wtime = h->wtime;
@@ -166,7 +172,7 @@ static void wait_inflight(struct ne_write *h)
 }
 
 static void submit(struct ne_write *h, void (*fn)(struct ne_job *),
-                   uint8_t *const *data, uint8_t *const *par)
+                   uint8_t *const *data, uint8_t *const *par, size_t len)
 {
     for (unsigned b = 0; b < h->nb; b++) {
         unsigned p = (b + h->nb - h->rot) % h->nb;
@@ -175,6 +181,7 @@ static void submit(struct ne_write *h, void (*fn)(struct ne_job *),
         w->h = h;
         w->b = b;
         w->stripe = h->stripes;
+        w->len = len;
         w->ptr = data == NULL ? NULL : p < h->n ? data[p] : par[p - h->n];
         h->jobp[b] = &w->job;
     }
@@ -182,19 +189,19 @@ static void submit(struct ne_write *h, void (*fn)(struct ne_job *),
     h->inflight = 1;
 }
 
-/* Encode one stripe (while the previous one is still being written),
- * then hand its parts to the blocks. */
+/* Encode one stripe of parts of len bytes (while the previous one is
+ * still being written), then hand its parts to the blocks. */
 static int submit_stripe(struct ne_write *h, uint8_t *const *data,
-                         int caller_mem)
+                         size_t len, int caller_mem)
 {
     uint8_t *par[NE_MAX_BLOCKS];
     for (unsigned i = 0; i < h->e; i++)
         par[i] = h->parity + ((size_t)h->pidx * h->e + i) * h->psz;
-    ne_codec_encode(&h->ctx->codec, h->psz, data, par);
+    ne_codec_encode(&h->ctx->codec, len, data, par);
     wait_inflight(h);
     if (h->err != 0)
         return h->err;
-    submit(h, wjob_put, data, par);
+    submit(h, wjob_put, data, par, len);
     h->inflight_caller = caller_mem;
     h->stripes++;
     h->pidx ^= 1;
@@ -202,10 +209,10 @@ static int submit_stripe(struct ne_write *h, uint8_t *const *data,
 }
 
 static void stripe_ptrs(const struct ne_write *h, const uint8_t *base,
-                        uint8_t **data)
+                        size_t len, uint8_t **data)
 {
     for (unsigned i = 0; i < h->n; i++)
-        data[i] = (uint8_t *)base + (size_t)i * h->psz;
+        data[i] = (uint8_t *)base + (size_t)i * len;
 }
 
 /* Copy into the stage; submit it once it holds a whole stripe. */
@@ -219,10 +226,10 @@ static int stage_bytes(struct ne_write *h, const uint8_t *p, size_t len)
     if (h->fill < h->sbytes)
         return 0;
     uint8_t *data[NE_MAX_BLOCKS];
-    stripe_ptrs(h, *st, data);
+    stripe_ptrs(h, *st, h->psz, data);
     h->fill = 0;
     h->sidx ^= 1;
-    return submit_stripe(h, data, 0);
+    return submit_stripe(h, data, h->psz, 0);
 }
 
 ssize_t ne_write(ne_write_t *h, const void *buf, size_t len)
@@ -234,8 +241,8 @@ ssize_t ne_write(ne_write_t *h, const void *buf, size_t len)
         size_t chunk = h->sbytes;
         if (h->fill == 0 && left >= h->sbytes) {
             uint8_t *data[NE_MAX_BLOCKS];
-            stripe_ptrs(h, p, data);
-            rc = submit_stripe(h, data, 1);
+            stripe_ptrs(h, p, h->psz, data);
+            rc = submit_stripe(h, data, h->psz, 1);
         } else {
             chunk = h->sbytes - h->fill < left ? h->sbytes - h->fill : left;
             rc = stage_bytes(h, p, chunk);
@@ -251,23 +258,20 @@ ssize_t ne_write(ne_write_t *h, const void *buf, size_t len)
     return rc < 0 ? rc : (ssize_t)len;
 }
 
-/* Zero-pad the partial last stripe; wholly empty parts use the shared
- * zero buffer instead of being cleared. */
+/* The partial last stripe, now that the object's size is known: cut
+ * the staged bytes into n parts of the tail length and zero only the
+ * few bytes between the object's end and the end of the last part. */
 static int flush_tail(struct ne_write *h)
 {
     if (h->fill == 0)
         return 0;
+    size_t len = ne_tail_len(h->bytes, h->n, h->psz);
     uint8_t *st = h->stage[h->sidx], *data[NE_MAX_BLOCKS];
-    size_t full = h->fill / h->psz, rem = h->fill % h->psz;
-    for (unsigned i = 0; i < h->n; i++)
-        data[i] = i < full ? st + (size_t)i * h->psz : h->ctx->zeros;
-    if (rem > 0) {
-        data[full] = st + full * h->psz;
-        memset(data[full] + rem, 0, h->psz - rem);
-    }
+    memset(st + h->fill, 0, h->n * len - h->fill);
+    stripe_ptrs(h, st, len, data);
     h->fill = 0;
     h->sidx ^= 1;
-    return submit_stripe(h, data, 0);
+    return submit_stripe(h, data, len, 0);
 }
 
 static void handle_free(struct ne_write *h)
@@ -377,7 +381,7 @@ static void fill_status(const struct ne_write *h, struct ne_health *st)
 /* Publish every block that is still good, then apply the quorum. */
 static int publish(struct ne_write *h)
 {
-    submit(h, wjob_close, NULL, NULL);
+    submit(h, wjob_close, NULL, NULL, 0);
     ne_batch_wait(h->ctx->pool, &h->batch);
     h->inflight = 0;
     unsigned ok = blocks_ok(h);

@@ -24,7 +24,11 @@ struct quota {
     const struct mcfg_ns *ns;
     int fd;
     pthread_mutex_t lock;
-    uint64_t files, bytes;          /* as last read from the file */
+    /* As last read from the file.  Signed and never clamped while
+     * stored: processes flush batched deltas in any order, and only an
+     * unclamped sum comes out exact (a -5 flushed before a +7 from
+     * another process must not be cut to 0 in between). */
+    int64_t files, bytes;
     int64_t pend_files, pend_bytes; /* not yet written */
     int64_t inflight;               /* bytes of files being written */
     time_t last_flush;
@@ -37,8 +41,8 @@ static int read_usage(struct quota *q)
     if (n < 0)
         return -errno;
     buf[n] = '\0';
-    uint64_t f = 0, b = 0;
-    if (n > 0 && sscanf(buf, "files=%" SCNu64 " bytes=%" SCNu64, &f, &b) != 2) {
+    int64_t f = 0, b = 0;
+    if (n > 0 && sscanf(buf, "files=%" SCNd64 " bytes=%" SCNd64, &f, &b) != 2) {
         LOG_WARN("namespace %s: usage file is damaged (\"%.40s\"); counting "
                  "from zero until the quota tool recomputes it",
                  q->ns->path, buf);
@@ -49,11 +53,10 @@ static int read_usage(struct quota *q)
     return 0;
 }
 
-static uint64_t apply(uint64_t v, int64_t d)
+/* What a counter plus pending changes means to users: never below 0. */
+static uint64_t apply(int64_t v, int64_t d)
 {
-    if (d < 0 && (uint64_t)(-d) > v)
-        return 0;
-    return v + (uint64_t)d;
+    return v + d < 0 ? 0 : (uint64_t)(v + d);
 }
 
 /* Caller holds q->lock. */
@@ -66,9 +69,9 @@ static int flush_locked(struct quota *q)
     int rc = read_usage(q);
     if (rc == 0) {
         char buf[96];
-        q->files = apply(q->files, q->pend_files);
-        q->bytes = apply(q->bytes, q->pend_bytes);
-        int len = snprintf(buf, sizeof(buf), "files=%" PRIu64 " bytes=%" PRIu64
+        q->files += q->pend_files;
+        q->bytes += q->pend_bytes;
+        int len = snprintf(buf, sizeof(buf), "files=%" PRId64 " bytes=%" PRId64
                            "\n", q->files, q->bytes);
         if (pwrite(q->fd, buf, (size_t)len, 0) != len ||
             ftruncate(q->fd, len) != 0)
@@ -141,7 +144,7 @@ int quota_check(struct quota *q, uint64_t files, uint64_t bytes)
     uint64_t f, b;
     quota_usage(q, &f, &b);
     pthread_mutex_lock(&q->lock);
-    b = apply(b, q->inflight);
+    b = apply((int64_t)b, q->inflight);
     pthread_mutex_unlock(&q->lock);
     if ((ns->quota_files != MCFG_UNLIMITED && f + files > ns->quota_files) ||
         (ns->quota_bytes != MCFG_UNLIMITED && b + bytes > ns->quota_bytes))

@@ -26,6 +26,9 @@ static const char *config_path(const struct pf_opts *o)
     return env && *env ? env : NULL;
 }
 
+/* 1 if path is under the marfs config's mnt_top, 0 if not, -EINVAL if
+ * a config was named but cannot be loaded: then nothing may be taken for
+ * POSIX, or a copy meant for marfs would land in a local /campaign. */
 int ep_marfs_claims(const char *path, const struct pf_opts *o)
 {
     const char *cfgpath = config_path(o);
@@ -34,31 +37,39 @@ int ep_marfs_claims(const char *path, const struct pf_opts *o)
     if (!marfs_cfg_tried) {
         marfs_cfg_tried = 1;
         if (mcfg_load(cfgpath, stderr, &marfs_cfg) < 0) {
-            LOG_WARN("%s: marfs config not usable; marfs paths are "
-                     "treated as POSIX", cfgpath);
+            LOG_ERR("%s: the marfs config is not usable (see above)",
+                    cfgpath);
             marfs_cfg = NULL;
         }
     }
     if (marfs_cfg == NULL)
-        return 0;
+        return -EINVAL;
     const struct mcfg_ns *ns;
     return mcfg_lookup(marfs_cfg, path, &ns, NULL, 0) == 0;
 }
 
-static enum ep_kind kind_of(const char *path, const struct pf_opts *o)
+static int kind_of(const char *path, const struct pf_opts *o,
+                   enum ep_kind *k)
 {
-    if (strncmp(path, EP_NULL_PREFIX, strlen(EP_NULL_PREFIX)) == 0)
-        return EP_NULL;
-    if (strncmp(path, EP_SYNTH_PREFIX, strlen(EP_SYNTH_PREFIX)) == 0)
-        return EP_SYNTH;
-    if (ep_marfs_claims(path, o))
-        return EP_MARFS;
-    return EP_POSIX;
+    if (strncmp(path, EP_NULL_PREFIX, strlen(EP_NULL_PREFIX)) == 0) {
+        *k = EP_NULL;
+        return 0;
+    }
+    if (strncmp(path, EP_SYNTH_PREFIX, strlen(EP_SYNTH_PREFIX)) == 0) {
+        *k = EP_SYNTH;
+        return 0;
+    }
+    int rc = ep_marfs_claims(path, o);
+    *k = rc > 0 ? EP_MARFS : EP_POSIX;
+    return rc < 0 ? rc : 0;
 }
 
 int ep_for_path(const char *path, const struct pf_opts *o, struct ep **out)
 {
-    enum ep_kind k = kind_of(path, o);
+    enum ep_kind k;
+    int krc = kind_of(path, o, &k);
+    if (krc < 0)
+        return krc;
     if (eps[k] == NULL) {
         int rc;
         switch (k) {

@@ -4,7 +4,7 @@
 # bad config, an unknown repo, a missing object and a failed write, and a
 # bench smoke run.
 . "$top_srcdir/tests/lib/tap.sh"
-tap_plan 24
+tap_plan 25
 
 sed -e "s#/tmp/marfs-demo#$TAP_TMP#g" \
     -e 's#<DAL type="posix">#<DAL type="fault"><DAL type="posix">#' \
@@ -49,6 +49,14 @@ tap_is "$?:$out" "0:0" "a range past the end is empty"
 
 : | marfs-ne put "$cfg" demo empty && out=$(marfs-ne get "$cfg" demo empty | wc -c)
 tap_is "$?:$out" "0:0" "an empty object"
+
+# Block files (posix: data, 80 bytes of meta info, 32 of footer) of a
+# 4 KiB object with 4+2 and 64 KiB parts: one short unit of 1024 + 4
+# bytes, not 64 KiB; an empty object's blocks hold only the meta info.
+head -c 4096 "$TAP_TMP/in" | marfs-ne put "$cfg" demo small
+sizes() { find "$data" -type f -name "$1" -printf '%s\n' | sort -u | tr '\n' ' '; }
+tap_is "$(find "$data" -type f -name small | wc -l):$(sizes small):$(sizes empty)" \
+    "6:1140 :112 " "a small object's blocks are only as long as needed"
 
 out=$(marfs-ne stat "$cfg" demo obj)
 tap_is "$?:$(grep -c ': ok$' <<<"$out"):$(tail -1 <<<"$out")" \

@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/nasty-tree.sh"
 pf_setup
-tap_plan 18
+tap_plan 20
 
 src=$TAP_TMP/src
 mkdir -p "$src/d1" "$src/d2"
@@ -79,4 +79,14 @@ tap_is "$?:$(grep -c 'into itself' "$TAP_TMP/o7")" "2:1" "copying a tree into it
 tap_ok $? "nothing was written into the source"
 pfcp -np 2 "$src" "$TAP_TMP/dst8" >"$TAP_TMP/o8" 2>&1
 tap_is "$?" 1 "a directory without -R is reported (exit 1)"
+# A named marfs config that cannot be loaded is a config error: nothing
+# may be taken for a POSIX path (a copy meant for marfs would otherwise
+# land in a local directory named like mnt_top).
+printf '<marfs_config version="1">\n' > "$TAP_TMP/broken.xml"
+MARFS_CONFIG=$TAP_TMP/broken.xml pfcp -np 2 "$src/d1" "$TAP_TMP/mnt/x" \
+    >"$TAP_TMP/o9" 2>&1
+tap_is "$?:$(grep -c "broken.xml: the marfs config is not usable" "$TAP_TMP/o9" | \
+    awk '{print ($1 > 0)}')" "2:1" "an unusable MARFS_CONFIG: exit 2, named"
+[ ! -e "$TAP_TMP/mnt/x" ]
+tap_ok $? "nothing was written"
 tap_done

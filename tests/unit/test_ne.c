@@ -9,7 +9,9 @@
  * rewriting blocks.  Also: damage spread over more than E blocks but at
  * most E per stripe, meta consensus against stale and corrupt meta,
  * ranged reads fetching only the parts they need, streaming writes and
- * reads in odd pieces, overwrites, concurrent handles, missing objects.
+ * reads in odd pieces, overwrites, concurrent handles, missing objects,
+ * the exact on-disk size of blocks (the short last stripe) and the
+ * refusal of blocks of another format version.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
+#include <sys/stat.h>
 
 #include "log.h"
 #include "test_ne_util.h"
@@ -28,6 +32,13 @@
 #define SMALL_PSZ 512
 #define BIG_PSZ 16384
 #define BIG_SIZE ((3u << 20) + 77)
+#define MIB (1u << 20)
+/* Fixed sizes of doc/block-format.md and doc/dal.md (posix). */
+#define NE_META 80
+#define NE_UNIT_CRC 4
+#define PX_FOOTER 32
+
+static FILE *devnull;   /* where the log goes unless a test captures it */
 
 /* Next k-combination of {0..m-1} in c[]; 0 when done. */
 static int next_combo(unsigned *c, unsigned k, unsigned m)
@@ -59,12 +70,24 @@ static uint64_t rng_next(uint64_t *x)
     return *x;
 }
 
-/* Blocks holding a data part that a whole read of size bytes touches. */
+/* Part length of the last stripe (doc/block-format.md, version 2): the
+ * remaining bytes / n rounded up to 64, PSZ if there are none. */
+static size_t tail_len(uint64_t size, unsigned n, size_t psz)
+{
+    uint64_t rem = size % ((uint64_t)n * psz);
+    if (size == 0)
+        return 0;
+    return rem == 0 ? psz : (size_t)((rem + n - 1) / n + 63) / 64 * 64;
+}
+
+/* Blocks holding a data part that a whole read of size bytes touches:
+ * all n beyond one stripe, else those the short stripe's bytes reach. */
 static uint64_t data_blocks(const struct ne_health *hl, size_t size,
                             size_t psz)
 {
     uint64_t m = 0;
-    size_t parts = (size + psz - 1) / psz;
+    size_t plen = size > hl->n * psz ? psz : tail_len(size, hl->n, psz);
+    size_t parts = plen ? (size + plen - 1) / plen : 0;
     for (unsigned p = 0; p < hl->n && p < parts; p++)
         m |= 1ULL << ((p + hl->rotation) % hl->nblocks);
     return m;
@@ -297,8 +320,8 @@ static void test_reads_only_needed(void **state)
     const size_t psz = SMALL_PSZ, unit = SMALL_PSZ + 4, sb = 4 * SMALL_PSZ;
     tne_setup(&env, 4, 2, psz, TNE_MASKED, 2, 0);
     size_t size = 10 * sb;
-    uint8_t *data = malloc(size), *buf = malloc(size);
-    tne_fill(data, size, 3);
+    uint8_t *data = malloc(size + 300), *buf = malloc(size);
+    tne_fill(data, size + 300, 3);
     assert_int_equal(tne_put(env.ctx, "rng", data, size, 0, NULL), 0);
     ne_read_t *h = NULL;
     assert_int_equal(ne_open_read(env.ctx, "rng", &h), 0);
@@ -323,6 +346,18 @@ static void test_reads_only_needed(void **state)
     assert_int_equal(tne_mask_bytes(&env), 4 * unit);
     ne_close_read(h);
     tne_mask(&env, 0, 0, 0);
+    /* the short last stripe: 300 bytes in parts of 128, read alone */
+    assert_int_equal(tne_put(env.ctx, "tail", data, 10 * sb + 300, 0, NULL),
+                     0);
+    assert_int_equal(ne_open_read(env.ctx, "tail", &h), 0);
+    tne_mask_bytes(&env);
+    assert_int_equal(ne_pread(h, buf, 1000, 10 * sb + 200), 100);
+    assert_true(memcmp(buf, data + 10 * sb + 200, 100) == 0);
+    assert_int_equal(tne_mask_bytes(&env), 2 * (128 + 4));
+    assert_int_equal(ne_pread(h, buf, 2, 10 * sb - 1), 2);
+    assert_true(memcmp(buf, data + 10 * sb - 1, 2) == 0);
+    assert_int_equal(tne_mask_bytes(&env), unit + 128 + 4);
+    ne_close_read(h);
     free(data);
     free(buf);
     tne_teardown(&env);
@@ -450,6 +485,205 @@ static void test_other_geometry(void **state)
     tne_teardown(&env);
 }
 
+/* ---- the on-disk size of blocks ------------------------------------ */
+
+static const char *walk_name;
+static uint64_t walk_sizes[64];
+static unsigned walk_count;
+
+static int walk_one(const char *p, const struct stat *st, int flag,
+                    struct FTW *ftw)
+{
+    if (flag == FTW_F && strcmp(p + ftw->base, walk_name) == 0 &&
+        walk_count < 64)
+        walk_sizes[walk_count++] = (uint64_t)st->st_size;
+    return 0;
+}
+
+/* Published block files named obj under the scratch directory; returns
+ * their total size, every one of them must be `each` bytes. */
+static uint64_t block_files(struct tne_env *env, const char *obj,
+                            unsigned count, uint64_t each)
+{
+    walk_name = obj;
+    walk_count = 0;
+    assert_int_equal(nftw(env->dir, walk_one, 16, FTW_PHYS), 0);
+    assert_int_equal(walk_count, count);
+    for (unsigned i = 0; i < walk_count; i++)
+        assert_int_equal(walk_sizes[i], each);
+    return each * count;
+}
+
+struct size_case {
+    uint64_t size;      /* object bytes */
+    uint64_t data;      /* block data bytes, worked out by hand */
+};
+
+/* Write each size; every block's data (DAL stat) and file (posix: data,
+ * 80 bytes of meta info, 32 bytes of footer) has exactly the expected
+ * size, which is also (whole stripes) x (PSZ + 4) + tail + 4; the
+ * object reads back exact and verifies clean. */
+static void block_sizes(unsigned n, unsigned e, size_t psz,
+                        const struct size_case *c, size_t ncase)
+{
+    struct tne_env env;
+    tne_setup(&env, n, e, psz, TNE_POSIX, 2, 0);
+    uint64_t max = 0;
+    for (size_t i = 0; i < ncase; i++)
+        max = c[i].size > max ? c[i].size : max;
+    uint8_t *data = malloc(max + 1), *got = NULL;
+    tne_fill(data, max, 11);
+    for (size_t i = 0; i < ncase; i++) {
+        char obj[64];
+        uint64_t sb = (uint64_t)n * psz, tail = tail_len(c[i].size, n, psz);
+        uint64_t whole = c[i].size == 0 ? 0 : (c[i].size - 1) / sb;
+        assert_int_equal(c[i].data, c[i].size == 0 ? 0 :
+                         whole * (psz + NE_UNIT_CRC) + tail + NE_UNIT_CRC);
+        snprintf(obj, sizeof(obj), "size%llu", (unsigned long long)c[i].size);
+        assert_int_equal(tne_put(env.ctx, obj, data, c[i].size, 0, NULL), 0);
+        for (unsigned b = 0; b < n + e; b++) {
+            struct mdal_loc loc;
+            struct mdal_stat st;
+            ne_block_loc(env.ctx, obj, b, &loc);
+            assert_int_equal(env.inner->ops->stat(env.inner, &loc, obj, &st),
+                             0);
+            assert_int_equal(st.size, c[i].data);
+        }
+        block_files(&env, obj, n + e, c[i].data + NE_META + PX_FOOTER);
+        assert_int_equal(tne_get(env.ctx, obj, &got), (ssize_t)c[i].size);
+        assert_true(memcmp(got, data, c[i].size) == 0);
+        free(got);
+        struct ne_health hl;
+        assert_int_equal(ne_verify(env.ctx, obj, &hl), 0);
+        assert_int_equal(hl.nbad, 0);
+    }
+    free(data);
+    tne_teardown(&env);
+}
+
+static void test_block_sizes(void **state)
+{
+    (void)state;
+    const uint64_t U = MIB + NE_UNIT_CRC;   /* a whole 1 MiB unit */
+    const struct size_case big[] = {
+        {0, 0},                     /* meta info only */
+        {1, 64 + 4},
+        {4096, 448 + 4},            /* 4096 / 10 = 409.6 -> 448 */
+        {10 * MIB - 1, U},          /* the tail rounds up to PSZ */
+        {10 * MIB, U},
+        {10 * MIB + 1, U + 64 + 4},
+        {25 * MIB + 5, 2 * U + 524352 + 4},
+    };
+    block_sizes(10, 2, MIB, big, sizeof(big) / sizeof(big[0]));
+    const struct size_case small[] = {
+        {100, 64 + 4}, {257, 128 + 4}, {2047, 516}, {2048, 516},
+        {2049, 516 + 68}, {5 * 2048 + 259, 5 * 516 + 128 + 4},
+    };
+    block_sizes(4, 2, SMALL_PSZ, small, sizeof(small) / sizeof(small[0]));
+    const struct size_case one[] = {{1, 68}, {511, 516}, {513, 516 + 68}};
+    block_sizes(1, 0, SMALL_PSZ, one, sizeof(one) / sizeof(one[0]));
+}
+
+/* The case that motivated the short stripe: a 4 KiB object with 10+2
+ * and 1 MiB parts takes 12 files of 564 bytes, not 12 MiB. */
+static void test_small_object_cost(void **state)
+{
+    (void)state;
+    struct tne_env env;
+    tne_setup(&env, 10, 2, MIB, TNE_POSIX, 2, 0);
+    uint8_t data[4096];
+    tne_fill(data, sizeof(data), 12);
+    assert_int_equal(tne_put(env.ctx, "small", data, sizeof(data), 1000,
+                             NULL), 0);
+    uint64_t total = block_files(&env, "small", 12,
+                                 448 + NE_UNIT_CRC + NE_META + PX_FOOTER);
+    assert_int_equal(total, 6768);
+    assert_true(total < 2 * sizeof(data));
+    tne_teardown(&env);
+}
+
+/* ---- other format versions ----------------------------------------- */
+
+/* CRC-32 of zlib, bit by bit: the meta info's own check. */
+static uint32_t crc32_zlib(const uint8_t *p, size_t len)
+{
+    uint32_t c = 0xffffffffu;
+    for (size_t i = 0; i < len; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? (c >> 1) ^ 0xedb88320u : c >> 1;
+    }
+    return ~c;
+}
+
+/* Relabel block b's (intact) meta info as format version ver, as a
+ * library writing that version would have stored it. */
+static void set_version(struct tne_env *env, const char *obj, unsigned b,
+                        unsigned ver)
+{
+    uint8_t *raw = NULL, meta[256];
+    size_t len, mlen = sizeof(meta);
+    assert_int_equal(tne_block_read(env, obj, b, &raw, &len, meta, &mlen),
+                     0);
+    assert_int_equal(mlen, NE_META);
+    meta[4] = (uint8_t)ver;
+    meta[5] = (uint8_t)(ver >> 8);
+    uint32_t crc = crc32_zlib(meta, NE_META - 4);
+    for (int i = 0; i < 4; i++)
+        meta[NE_META - 4 + i] = (uint8_t)(crc >> (8 * i));
+    assert_int_equal(tne_block_write(env, obj, b, raw, len, meta, mlen), 0);
+    free(raw);
+}
+
+/* Version-1 blocks (padded last stripe) are never read: one among good
+ * blocks is a damaged block that rebuild rewrites in version 2; an
+ * object all in version 1 is refused with an error that says so. */
+static void test_old_format_refused(void **state)
+{
+    (void)state;
+    struct tne_env env;
+    tne_setup(&env, 4, 2, SMALL_PSZ, TNE_POSIX, 2, 0);
+    uint8_t data[5000], *got = NULL;
+    tne_fill(data, sizeof(data), 13);
+    assert_int_equal(tne_put(env.ctx, "old", data, sizeof(data), 0, NULL),
+                     0);
+    set_version(&env, "old", 0, 1);
+    struct ne_health hl;
+    assert_int_equal(ne_stat(env.ctx, "old", &hl), 0);
+    assert_int_equal(hl.nbad, 1);
+    assert_int_equal(hl.state[0], NE_BLK_META);
+    assert_int_equal(hl.err[0], -EPROTONOSUPPORT);
+    assert_int_equal(tne_get(env.ctx, "old", &got), (ssize_t)sizeof(data));
+    assert_true(memcmp(got, data, sizeof(data)) == 0);
+    free(got);
+    assert_int_equal(ne_rebuild(env.ctx, "old", &hl), 0);
+    assert_int_equal(ne_verify(env.ctx, "old", &hl), 0);
+    assert_int_equal(hl.nbad, 0);
+    for (unsigned b = 0; b < 6; b++)
+        set_version(&env, "old", b, 1);
+    char *log = NULL;
+    size_t loglen = 0;
+    FILE *f = open_memstream(&log, &loglen);
+    assert_non_null(f);
+    mlog_set_stream(f);
+    ne_read_t *h = NULL;
+    assert_int_equal(ne_open_read(env.ctx, "old", &h), -EIO);
+    mlog_set_stream(devnull);
+    fclose(f);
+    assert_non_null(strstr(log, "object old: its blocks are in block format "
+                                "version 1; this library reads only "
+                                "version 2"));
+    free(log);
+    assert_int_equal(ne_stat(env.ctx, "old", &hl), -EIO);
+    assert_int_equal(hl.nbad, 6);
+    for (unsigned b = 0; b < 6; b++) {
+        assert_int_equal(hl.state[b], NE_BLK_META);
+        assert_int_equal(hl.err[b], -EPROTONOSUPPORT);
+    }
+    assert_int_equal(ne_rebuild(env.ctx, "old", &hl), -EIO);
+    tne_teardown(&env);
+}
+
 struct worker_arg {
     ne_ctx_t *ctx;
     int id;
@@ -496,7 +730,7 @@ int main(void)
     /* Thousands of reads fail on purpose here; each would log a line.
      * The assertions check every outcome. */
     mlog_init("test_ne", -1);
-    FILE *devnull = fopen("/dev/null", "w");
+    devnull = fopen("/dev/null", "w");
     mlog_set_stream(devnull);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matrix_1_0),
@@ -512,6 +746,9 @@ int main(void)
         cmocka_unit_test(test_missing_object),
         cmocka_unit_test(test_other_geometry),
         cmocka_unit_test(test_concurrent_handles),
+        cmocka_unit_test(test_block_sizes),
+        cmocka_unit_test(test_small_object_cost),
+        cmocka_unit_test(test_old_format_refused),
     };
     int rc = cmocka_run_group_tests_name("ne", tests, NULL, NULL);
     mlog_set_stream(NULL);

@@ -140,11 +140,12 @@ static struct ne_meta sample_meta(void)
 {
     struct ne_meta m = {
         .version = NE_FORMAT_VERSION, .n = 10, .e = 2, .block = 7, .rot = 3,
-        .psz = 1 << 20, .unit = 1 << 20, .objsize = 25 * 1048576ULL + 5,
+        .psz = 1 << 20, .objsize = 25 * 1048576ULL + 5,
         .wid = 0x0123456789abcdefULL, .wtime = 1700000000123456789ULL,
         .crcsum = 0xdeadbeef,
     };
-    m.blksize = ne_block_bytes(ne_stripes_of(m.objsize, m.n, m.psz), m.psz);
+    m.lastlen = ne_tail_len(m.objsize, m.n, m.psz);
+    m.blksize = ne_block_bytes(m.objsize, m.n, m.psz);
     return m;
 }
 
@@ -157,7 +158,9 @@ static void test_meta_roundtrip(void **state)
     assert_memory_equal(raw, "MFNE", 4);
     assert_int_equal(ne_meta_decode(raw, sizeof(raw), &d), 0);
     assert_memory_equal(&d, &m, sizeof(m));
-    assert_int_equal(m.blksize, 3 * ((1 << 20) + 4));
+    /* 2 whole stripes, then (5 MiB + 5) / 10 rounded up to 64 bytes */
+    assert_int_equal(m.lastlen, 524352);
+    assert_int_equal(m.blksize, 2 * ((1 << 20) + 4) + 524352 + 4);
     /* every single flipped bit is caught */
     for (size_t bit = 0; bit < 8 * sizeof(raw); bit++) {
         raw[bit / 8] ^= (uint8_t)(1u << (bit % 8));
@@ -173,18 +176,40 @@ static void test_meta_sanity(void **state)
     (void)state;
     uint8_t raw[NE_META_LEN];
     struct ne_meta d, m;
-    m = sample_meta(); m.version = 2; ne_meta_encode(&m, raw);
+    /* version 1 (padded last stripe) is intact but refused as such */
+    m = sample_meta(); m.version = 1; ne_meta_encode(&m, raw);
+    assert_int_equal(ne_meta_decode(raw, sizeof(raw), &d), -EPROTONOSUPPORT);
+    assert_int_equal(d.version, 1);
+    m = sample_meta(); m.version = 3; ne_meta_encode(&m, raw);
+    assert_int_equal(ne_meta_decode(raw, sizeof(raw), &d), -EPROTONOSUPPORT);
+    /* a version-1 block's own fields: last unit PSZ, padded size */
+    m = sample_meta(); m.lastlen = m.psz; ne_meta_encode(&m, raw);
     assert_int_equal(ne_meta_decode(raw, sizeof(raw), &d), -EINVAL);
-    m = sample_meta(); m.unit = 4096; ne_meta_encode(&m, raw);
+    m = sample_meta(); m.blksize = 3 * (m.psz + 4); ne_meta_encode(&m, raw);
+    assert_int_equal(ne_meta_decode(raw, sizeof(raw), &d), -EINVAL);
+    m = sample_meta(); m.lastlen += 64; ne_meta_encode(&m, raw);
     assert_int_equal(ne_meta_decode(raw, sizeof(raw), &d), -EINVAL);
     m = sample_meta(); m.blksize += 4; ne_meta_encode(&m, raw);
     assert_int_equal(ne_meta_decode(raw, sizeof(raw), &d), -EINVAL);
+    m = sample_meta(); m.psz = (1 << 20) + 32;   /* not a multiple of 64 */
+    m.lastlen = ne_tail_len(m.objsize, m.n, m.psz);
+    m.blksize = ne_block_bytes(m.objsize, m.n, m.psz);
+    ne_meta_encode(&m, raw);
+    assert_int_equal(ne_meta_decode(raw, sizeof(raw), &d), -EINVAL);
+    m.psz = (1 << 20) + 64;
+    m.lastlen = ne_tail_len(m.objsize, m.n, m.psz);
+    m.blksize = ne_block_bytes(m.objsize, m.n, m.psz);
+    ne_meta_encode(&m, raw);
+    assert_int_equal(ne_meta_decode(raw, sizeof(raw), &d), 0);
     m = sample_meta(); m.block = 12; ne_meta_encode(&m, raw);
     assert_int_equal(ne_meta_decode(raw, sizeof(raw), &d), -EINVAL);
     m = sample_meta(); m.n = 0; ne_meta_encode(&m, raw);
     assert_int_equal(ne_meta_decode(raw, sizeof(raw), &d), -EINVAL);
-    m = sample_meta(); m.objsize = 0; m.blksize = 0; ne_meta_encode(&m, raw);
+    m = sample_meta(); m.objsize = 0; m.blksize = 0; m.lastlen = 0;
+    ne_meta_encode(&m, raw);
     assert_int_equal(ne_meta_decode(raw, sizeof(raw), &d), 0);
+    m.lastlen = 64; ne_meta_encode(&m, raw);   /* empty: no unit at all */
+    assert_int_equal(ne_meta_decode(raw, sizeof(raw), &d), -EINVAL);
 }
 
 static void test_meta_same_object(void **state)
@@ -208,7 +233,24 @@ static void test_geometry(void **state)
     assert_int_equal(ne_stripes_of(1, 4, 512), 1);
     assert_int_equal(ne_stripes_of(2048, 4, 512), 1);
     assert_int_equal(ne_stripes_of(2049, 4, 512), 2);
-    assert_int_equal(ne_block_bytes(3, 512), 3 * 516);
+    /* the last stripe's parts: remaining bytes / n, 64-byte aligned */
+    assert_int_equal(ne_tail_len(0, 4, 512), 0);
+    assert_int_equal(ne_tail_len(1, 4, 512), 64);
+    assert_int_equal(ne_tail_len(256, 4, 512), 64);
+    assert_int_equal(ne_tail_len(257, 4, 512), 128);
+    assert_int_equal(ne_tail_len(2047, 4, 512), 512);
+    assert_int_equal(ne_tail_len(2048, 4, 512), 512);   /* whole stripe */
+    assert_int_equal(ne_tail_len(2049, 4, 512), 64);
+    assert_int_equal(ne_tail_len(4096, 10, 1 << 20), 448);
+    assert_int_equal(ne_tail_len(1, 1, 512), 64);
+    assert_int_equal(ne_tail_len(511, 1, 512), 512);
+    /* block data: whole units, then the short one, each with its CRC */
+    assert_int_equal(ne_block_bytes(0, 4, 512), 0);
+    assert_int_equal(ne_block_bytes(1, 4, 512), 68);
+    assert_int_equal(ne_block_bytes(2048, 4, 512), 516);
+    assert_int_equal(ne_block_bytes(2049, 4, 512), 516 + 68);
+    assert_int_equal(ne_block_bytes(3 * 2048, 4, 512), 3 * 516);
+    assert_int_equal(ne_block_bytes(4096, 10, 1 << 20), 452);
 }
 
 /* The unit CRC is zlib's CRC-32 of a 24-byte tag followed by the data
