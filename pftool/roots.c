@@ -65,21 +65,55 @@ static int resolve_future(const char *path, char *out)
     return 0;
 }
 
-static int into_itself(const char *src, const char *dst)
+/* The endpoint that serves p when it is a marfs path (NULL otherwise):
+ * the layout decisions below must ask marfs, not the local file system,
+ * where such a path does not exist. */
+static struct ep *marfs_ep(const struct pf_opts *o, const char *p)
 {
-    char a[PATH_MAX], b[PATH_MAX];
+    struct ep *ep;
+    return ep_for_path(p, o, &ep) == 0 && ep->kind == EP_MARFS ? ep : NULL;
+}
+
+static int is_dir(const struct pf_opts *o, const char *p)
+{
     struct stat st;
-    if (lstat(src, &st) < 0 || !S_ISDIR(st.st_mode) || realpath(src, a) == NULL ||
-        resolve_future(dst, b) < 0)
-        return 0;
+    struct ep *ep = marfs_ep(o, p);
+    if (ep != NULL)
+        return ep->ops->lstat(ep, p, &st) == 0 && S_ISDIR(st.st_mode);
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int under(const char *a, const char *b)
+{
     size_t n = strlen(a);
     return strcmp(a, b) == 0 || (strncmp(a, b, n) == 0 && (b[n] == '/' || n == 1));
 }
 
-static int is_dir(const char *p)
+static int into_itself(const struct pf_opts *o, const char *src,
+                       const char *dst)
 {
+    char a[PATH_MAX], b[PATH_MAX];
     struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+    if (marfs_ep(o, src) != NULL) {
+        /* marfs paths are normalised lexically, as marfs-lib resolves them */
+        char *ns = normalise(src), *nd = normalise(dst);
+        int r = is_dir(o, src) && marfs_ep(o, dst) != NULL && under(ns, nd);
+        free(ns);
+        free(nd);
+        return r;
+    }
+    if (lstat(src, &st) < 0 || !S_ISDIR(st.st_mode) || realpath(src, a) == NULL ||
+        resolve_future(dst, b) < 0)
+        return 0;
+    return under(a, b);
+}
+
+static int make_dst_dir(const struct pf_opts *o)
+{
+    struct ep *ep = marfs_ep(o, o->dst);
+    int rc = ep != NULL ? ep->ops->mkdir(ep, o->dst, 0755)
+                        : mkdir(o->dst, 0755) == 0 ? 0 : -errno;
+    return rc == -EEXIST ? 0 : rc;
 }
 
 static int plan_dst(struct pf_job *job, int *into)
@@ -87,16 +121,18 @@ static int plan_dst(struct pf_job *job, int *into)
     const struct pf_opts *o = &job->opts;
     size_t n = strlen(o->dst);
     *into = o->nsrcs > 1 || (n > 0 && o->dst[n - 1] == '/');
-    if (!*into && is_dir(o->dst) && !is_dir(o->srcs[0]) &&
-        strncmp(o->srcs[0], EP_SYNTH_PREFIX, strlen(EP_SYNTH_PREFIX)) != 0)
+    if (!*into && is_dir(o, o->dst) &&
+        strncmp(o->srcs[0], EP_SYNTH_PREFIX, strlen(EP_SYNTH_PREFIX)) != 0 &&
+        !is_dir(o, o->srcs[0]))
         *into = 1;
-    if (!*into || o->cmd == PF_CMD_CM || o->dry_run || is_dir(o->dst))
+    if (!*into || o->cmd == PF_CMD_CM || o->dry_run || is_dir(o, o->dst))
         return 0;
     if (strncmp(o->dst, EP_NULL_PREFIX, strlen(EP_NULL_PREFIX)) == 0)
         return 0;
-    if (mkdir(o->dst, 0755) < 0 && errno != EEXIST) {
+    int rc = make_dst_dir(o);
+    if (rc < 0) {
         fprintf(stderr, "%s: %s: cannot make the destination directory: %s\n",
-                o->prog, o->dst, strerror(errno));
+                o->prog, o->dst, strerror(-rc));
         return -EINVAL;
     }
     return 0;
@@ -119,7 +155,7 @@ static int make_local(struct pf_job *job)
         r->src = normalise(srcs[i]);
         if (o->dst)
             r->dst = into ? join_base(o->dst, r->src) : normalise(o->dst);
-        if (o->dst && o->cmd != PF_CMD_CM && into_itself(r->src, r->dst)) {
+        if (o->dst && o->cmd != PF_CMD_CM && into_itself(o, r->src, r->dst)) {
             fprintf(stderr, "%s: cannot copy %s into itself (%s)\n", o->prog,
                     r->src, r->dst);
             return -EINVAL;
