@@ -78,23 +78,33 @@ static int open_block(struct ne_write *h, unsigned b)
     return dal->ops->open_write(dal, &loc, h->obj, &h->blk[b].blk);
 }
 
+/* A block still being written, opened on first use: 0, or -1 if it has
+ * failed (now or before) and the job has nothing to do. */
+static int usable_block(struct ne_write *h, unsigned b)
+{
+    struct ne_wblk *wb = &h->blk[b];
+    if (wb->err != 0)
+        return -1;
+    int rc = wb->blk == NULL ? open_block(h, b) : 0;
+    if (rc < 0) {
+        block_failed(h, b, rc, "open for writing");
+        return -1;
+    }
+    return 0;
+}
+
 /* Worker: append one unit (data, then its CRC) to one block. */
 static void wjob_put(struct ne_job *job)
 {
     struct ne_wjob *w = (struct ne_wjob *)job;
     struct ne_write *h = w->h;
     struct ne_wblk *wb = &h->blk[w->b];
-    if (wb->err != 0)
+    if (usable_block(h, w->b) < 0)
         return;
-    int rc = wb->blk == NULL ? open_block(h, w->b) : 0;
-    if (rc < 0) {
-        block_failed(h, w->b, rc, "open for writing");
-        return;
-    }
     uint32_t crc = ne_unit_crc(h->wid, w->stripe, w->b, w->ptr, w->len);
     uint8_t le[NE_CRC_LEN];
     ne_put_le32(le, crc);
-    rc = ne_put_full(wb->blk, w->ptr, w->len);
+    int rc = ne_put_full(wb->blk, w->ptr, w->len);
     if (rc == 0)
         rc = ne_put_full(wb->blk, le, sizeof(le));
     if (rc < 0)
@@ -125,18 +135,13 @@ static void wjob_close(struct ne_job *job)
     struct ne_wjob *w = (struct ne_wjob *)job;
     struct ne_write *h = w->h;
     struct ne_wblk *wb = &h->blk[w->b];
-    if (wb->err != 0)
+    if (usable_block(h, w->b) < 0)
         return;
-    int rc = wb->blk == NULL ? open_block(h, w->b) : 0;
-    if (rc < 0) {
-        block_failed(h, w->b, rc, "open for writing");
-        return;
-    }
     struct ne_meta m;
     uint8_t raw[NE_META_LEN];
     fill_meta(h, w->b, &m);
     ne_meta_encode(&m, raw);
-    rc = wb->blk->dal->ops->set_meta(wb->blk, raw, sizeof(raw));
+    int rc = wb->blk->dal->ops->set_meta(wb->blk, raw, sizeof(raw));
     if (rc < 0) {
         block_failed(h, w->b, rc, "storing meta info");
         return;

@@ -24,12 +24,9 @@ static int big_paths(struct worker *w, const struct pf_task *t,
                      struct big_paths *p)
 {
     struct pf_root *r = wk_root(w, t->root);
-    if (path_join(p->src, sizeof(p->src), r->src, t->rel) < 0 ||
-        path_join(p->dst, sizeof(p->dst), r->dst, t->rel) < 0 ||
-        path_temp(p->tmp, sizeof(p->tmp), p->dst, ".pft~") < 0) {
-        wk_error(w, t->rel, "path", -ENAMETOOLONG);
-        return -ENAMETOOLONG;
-    }
+    int rc = wk_task_paths(w, t, p->src, p->dst, p->tmp);
+    if (rc < 0)
+        return rc;
     p->has_jnl = ((r->dst_ep->caps & EP_CAP_LOCAL) || w->o->journal_dir) &&
                  journal_path(w, p->dst, p->jnl, sizeof(p->jnl)) == 0;
     return 0;

@@ -153,17 +153,24 @@ struct copy_paths {
     char tmp[PF_PATH_MAX];
 };
 
-static int make_paths(struct worker *w, const struct pf_task *t,
-                      struct copy_paths *p)
+int wk_task_paths(struct worker *w, const struct pf_task *t,
+                  char src[PF_PATH_MAX], char dst[PF_PATH_MAX],
+                  char tmp[PF_PATH_MAX])
 {
     struct pf_root *r = wk_root(w, t->root);
-    if (path_join(p->src, sizeof(p->src), r->src, t->rel) < 0 ||
-        path_join(p->dst, sizeof(p->dst), r->dst, t->rel) < 0 ||
-        path_temp(p->tmp, sizeof(p->tmp), p->dst, ".pft~") < 0) {
+    if (path_join(src, PF_PATH_MAX, r->src, t->rel) < 0 ||
+        path_join(dst, PF_PATH_MAX, r->dst, t->rel) < 0 ||
+        path_temp(tmp, PF_PATH_MAX, dst, ".pft~") < 0) {
         wk_error(w, t->rel, "path", -ENAMETOOLONG);
         return -ENAMETOOLONG;
     }
     return 0;
+}
+
+static int make_paths(struct worker *w, const struct pf_task *t,
+                      struct copy_paths *p)
+{
+    return wk_task_paths(w, t, p->src, p->dst, p->tmp);
 }
 
 int copy_publish(struct worker *w, struct ep *dep, const char *tmp,
