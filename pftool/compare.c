@@ -179,9 +179,7 @@ void compare_item(struct worker *w, const struct pf_task *t)
 {
     struct pf_root *r = wk_root(w, t->root);
     char src[PF_PATH_MAX], dst[PF_PATH_MAX];
-    if (path_join(src, sizeof(src), r->src, t->rel) < 0 ||
-        path_join(dst, sizeof(dst), r->dst, t->rel) < 0) {
-        wk_error(w, t->rel, "path", -ENAMETOOLONG);
+    if (wk_task_paths(w, t, src, dst, NULL) < 0) {
         wk_done(w, t, ST_FAILED);
         return;
     }
@@ -283,9 +281,7 @@ void compare_big_prep(struct worker *w, const struct pf_task *t)
 {
     struct pf_root *r = wk_root(w, t->root);
     char src[PF_PATH_MAX], dst[PF_PATH_MAX];
-    if (path_join(src, sizeof(src), r->src, t->rel) < 0 ||
-        path_join(dst, sizeof(dst), r->dst, t->rel) < 0) {
-        wk_error(w, t->rel, "path", -ENAMETOOLONG);
+    if (wk_task_paths(w, t, src, dst, NULL) < 0) {
         cm_prep_report(w, t, ST_FAILED, 0);
         return;
     }

@@ -160,7 +160,7 @@ int wk_task_paths(struct worker *w, const struct pf_task *t,
     struct pf_root *r = wk_root(w, t->root);
     if (path_join(src, PF_PATH_MAX, r->src, t->rel) < 0 ||
         path_join(dst, PF_PATH_MAX, r->dst, t->rel) < 0 ||
-        path_temp(tmp, PF_PATH_MAX, dst, ".pft~") < 0) {
+        (tmp != NULL && path_temp(tmp, PF_PATH_MAX, dst, ".pft~") < 0)) {
         wk_error(w, t->rel, "path", -ENAMETOOLONG);
         return -ENAMETOOLONG;
     }

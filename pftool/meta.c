@@ -87,9 +87,7 @@ void meta_dir(struct worker *w, const struct pf_task *t)
 {
     struct pf_root *r = wk_root(w, t->root);
     char src[PF_PATH_MAX], dst[PF_PATH_MAX];
-    if (path_join(src, sizeof(src), r->src, t->rel) < 0 ||
-        path_join(dst, sizeof(dst), r->dst, t->rel) < 0) {
-        wk_error(w, t->rel, "path", -ENAMETOOLONG);
+    if (wk_task_paths(w, t, src, dst, NULL) < 0) {
         wk_done(w, t, ST_FAILED);
         return;
     }

@@ -82,8 +82,8 @@ void wk_warn(struct worker *w, const char *fmt, ...)
 void wk_failed(struct worker *w, uint16_t root, const char *rel);
 /* Count and report a failure on path (errno text from err < 0). */
 void wk_error(struct worker *w, const char *path, const char *what, int err);
-/* Source, destination and destination temporary of a task (copy.c);
- * -ENAMETOOLONG, reported, if one does not fit. */
+/* Source, destination and (tmp != NULL) destination temporary of a task
+ * (copy.c); -ENAMETOOLONG, reported, if one does not fit. */
 int wk_task_paths(struct worker *w, const struct pf_task *t,
                   char src[PF_PATH_MAX], char dst[PF_PATH_MAX],
                   char tmp[PF_PATH_MAX]);
