@@ -21,7 +21,8 @@ check_PROGRAMS += tests/unit/test_ne_codec tests/unit/test_ne \
 	tests/unit/test_ne_fault
 UNIT_TESTS += tests/unit/test_ne_codec tests/unit/test_ne \
 	tests/unit/test_ne_fault
-tests_unit_test_ne_codec_SOURCES = tests/unit/test_ne_codec.c
+tests_unit_test_ne_codec_SOURCES = tests/unit/test_ne_codec.c \
+	tests/unit/test_ne_util.c tests/unit/test_ne_util.h
 tests_unit_test_ne_codec_CPPFLAGS = $(TEST_CPPFLAGS) $(ISAL_CFLAGS)
 tests_unit_test_ne_codec_LDADD = $(TEST_LIBS) $(ISAL_LIBS)
 tests_unit_test_ne_SOURCES = tests/unit/test_ne.c \

@@ -19,10 +19,9 @@ static void copy_health(const ne_read_t *h, struct ne_health *out)
         *out = h->health;
 }
 
-int ne_stat(ne_ctx_t *ctx, const char *obj, struct ne_health *health)
+/* Report what an open found (nothing if it found no handle), free it. */
+static int report_health(ne_read_t *h, int rc, struct ne_health *health)
 {
-    ne_read_t *h = NULL;
-    int rc = ne_read_open(ctx, obj, NE_OPEN_STAT | NE_OPEN_ANY, &h);
     if (h == NULL) {
         if (health != NULL)
             memset(health, 0, sizeof(*health));
@@ -31,6 +30,13 @@ int ne_stat(ne_ctx_t *ctx, const char *obj, struct ne_health *health)
     copy_health(h, health);
     ne_read_free(h);
     return rc;
+}
+
+int ne_stat(ne_ctx_t *ctx, const char *obj, struct ne_health *health)
+{
+    ne_read_t *h = NULL;
+    int rc = ne_read_open(ctx, obj, NE_OPEN_STAT | NE_OPEN_ANY, &h);
+    return report_health(h, rc, health);
 }
 
 /* Blocks whose units all passed but whose CRC sum disagrees hold units
@@ -74,12 +80,5 @@ int ne_verify(ne_ctx_t *ctx, const char *obj, struct ne_health *health)
 {
     ne_read_t *h = NULL;
     int rc = ne_verify_open(ctx, obj, &h);
-    if (h == NULL) {
-        if (health != NULL)
-            memset(health, 0, sizeof(*health));
-        return rc;
-    }
-    copy_health(h, health);
-    ne_read_free(h);
-    return rc;
+    return report_health(h, rc, health);
 }

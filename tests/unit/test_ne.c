@@ -40,19 +40,6 @@
 
 static FILE *devnull;   /* where the log goes unless a test captures it */
 
-/* Next k-combination of {0..m-1} in c[]; 0 when done. */
-static int next_combo(unsigned *c, unsigned k, unsigned m)
-{
-    int i = (int)k - 1;
-    while (i >= 0 && c[i] == m - k + (unsigned)i)
-        i--;
-    if (i < 0)
-        return 0;
-    c[i]++;
-    for (unsigned j = (unsigned)i + 1; j < k; j++)
-        c[j] = c[j - 1] + 1;
-    return 1;
-}
 
 static uint64_t combo_mask(const unsigned *c, unsigned k)
 {
@@ -175,7 +162,7 @@ static void all_combos(struct tne_env *env, const char *obj,
             else
                 read_fails(env, obj, data, size, m, !flip, buf);
         }
-    } while (k > 0 && next_combo(c, k, nb));
+    } while (k > 0 && tne_next_combo(c, k, nb));
     tne_mask(env, 0, 0, 0);
 }
 

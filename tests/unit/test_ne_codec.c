@@ -17,6 +17,7 @@
 #include <isa-l.h>
 
 #include "ne_internal.h"
+#include "test_ne_util.h"
 
 static void fill(uint8_t *p, size_t len, uint32_t seed)
 {
@@ -26,19 +27,6 @@ static void fill(uint8_t *p, size_t len, uint32_t seed)
     }
 }
 
-/* Next k-combination of {0..m-1} in c[]; 0 when done. */
-static int next_combo(unsigned *c, unsigned k, unsigned m)
-{
-    int i = (int)k - 1;
-    while (i >= 0 && c[i] == m - k + (unsigned)i)
-        i--;
-    if (i < 0)
-        return 0;
-    c[i]++;
-    for (unsigned j = (unsigned)i + 1; j < k; j++)
-        c[j] = c[j - 1] + 1;
-    return 1;
-}
 
 /* Erase parts c[0..k) and regenerate them from the first n survivors. */
 static void check_erasure(const struct ne_codec *c, struct ne_decoder *d,
@@ -83,7 +71,7 @@ static void codec_all_patterns(unsigned n, unsigned e, size_t len)
             gone[i] = i;
         do
             check_erasure(&c, &d, parts, out, len, gone, k);
-        while (next_combo(gone, k, n + e));
+        while (tne_next_combo(gone, k, n + e));
     }
     for (unsigned p = 0; p < n + e; p++) {
         free(parts[p]);

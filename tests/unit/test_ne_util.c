@@ -358,3 +358,17 @@ int tne_block_delete(struct tne_env *env, const char *obj, unsigned b)
     ne_block_loc(env->ctx, obj, b, &loc);
     return env->inner->ops->del(env->inner, &loc, obj);
 }
+
+/* Next k-combination of {0..m-1} in c[]; 0 when done. */
+int tne_next_combo(unsigned *c, unsigned k, unsigned m)
+{
+    int i = (int)k - 1;
+    while (i >= 0 && c[i] == m - k + (unsigned)i)
+        i--;
+    if (i < 0)
+        return 0;
+    c[i]++;
+    for (unsigned j = (unsigned)i + 1; j < k; j++)
+        c[j] = c[j - 1] + 1;
+    return 1;
+}

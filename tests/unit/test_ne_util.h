@@ -47,6 +47,8 @@ void tne_mask(struct tne_env *env, uint64_t missing, uint64_t flip,
 uint64_t tne_mask_bytes(struct tne_env *env);
 
 void tne_fill(uint8_t *buf, size_t len, uint64_t seed);
+/* Next k-combination of {0..m-1} in c[]; 0 when done. */
+int tne_next_combo(unsigned *c, unsigned k, unsigned m);
 /* Write obj in pieces of `chunk` bytes (0: one call); ne_close_write rc. */
 int tne_put(ne_ctx_t *ctx, const char *obj, const uint8_t *data, size_t len,
             size_t chunk, struct ne_health *st);
