@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "marfs_config.h"
 #include "log.h"
 #include "pftool.h"
 

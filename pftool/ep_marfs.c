@@ -5,9 +5,6 @@
  * previous handle as prev); big files are N:1 writes of whole chunks
  * (create_sized = marfs_creat + marfs_set_size, chunks with marfs_pwrite
  * from any rank, finalize once).  No holes, no special files.
- *
- * Built instead of ep_marfs_none.c once marfs-lib implements marfs.h
- * (pftool/pftool.mk: PFTOOL_EP_MARFS).
  */
 #include "endpoint.h"
 
@@ -17,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "marfs_config.h"
 #include "marfs.h"
 #include "pftool.h"
 

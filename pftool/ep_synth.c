@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "marfs_config.h"
 
 enum {
     SYN_PERIOD = 251,                 /* prime: patterns do not align */

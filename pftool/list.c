@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "modestr.h"
 #include "worker.h"
 
 enum { NAME_CACHE = 64, NAME_LEN = 32, LINE_MAX_LEN = PF_PATH_MAX * 2 + 128 };
@@ -43,29 +44,13 @@ static const char *id_name(struct name_cache *c, unsigned id, int is_group)
     return c->name[slot];
 }
 
-static void mode_string(mode_t m, char out[11])
-{
-    const char *types = "?pc?d?b?-?l?s???";
-    out[0] = types[(m & S_IFMT) >> 12];
-    const char *rwx = "rwxrwxrwx";
-    for (int i = 0; i < 9; i++)
-        out[1 + i] = (m & (1u << (8 - i))) ? rwx[i] : '-';
-    if (m & S_ISUID)
-        out[3] = (m & S_IXUSR) ? 's' : 'S';
-    if (m & S_ISGID)
-        out[6] = (m & S_IXGRP) ? 's' : 'S';
-    if (m & S_ISVTX)
-        out[9] = (m & S_IXOTH) ? 't' : 'T';
-    out[10] = '\0';
-}
-
 static void long_line(char *line, size_t size, const char *path,
                       const struct stat *st, struct ep *ep)
 {
     static struct name_cache users, groups;
     char mode[11], when[32], target[PF_PATH_MAX] = "";
     struct tm tm;
-    mode_string(st->st_mode, mode);
+    mutil_mode_str(st->st_mode, mode);
     localtime_r(&st->st_mtim.tv_sec, &tm);
     strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
     if (S_ISLNK(st->st_mode) && ep->ops->readlink) {

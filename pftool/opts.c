@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "marfs_config.h"
 #include "endpoint.h"
 #include "log.h"
 #include "pftool.h"

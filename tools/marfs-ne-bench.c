@@ -22,7 +22,7 @@
 
 #include <isa-l.h>
 
-#include "config.h"
+#include "marfs_config.h"
 #include "log.h"
 #include "marfs-ne.h"
 #include "ne.h"
@@ -200,9 +200,9 @@ static double bench_write(const struct bench *B, unsigned n, unsigned e,
 
 static void drop_blocks(ne_ctx_t *ctx, const char *obj, unsigned e)
 {
-    mdal_t *dal = ne_ctx_dal(ctx);
+    dal_t *dal = ne_ctx_dal(ctx);
     for (unsigned b = 0; b < e; b++) {
-        struct mdal_loc loc;
+        struct dal_loc loc;
         ne_block_loc(ctx, obj, b, &loc);
         dal->ops->del(dal, &loc, obj);
     }

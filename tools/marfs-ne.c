@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "marfs_config.h"
 #include "log.h"
 #include "marfs-ne.h"
 #include "ne.h"
@@ -276,7 +276,7 @@ static int run(const struct args *a, ne_ctx_t *ctx)
         return rc < 0 ? fail(a, "delete", rc) : TOOL_OK;
     }
     if (strcmp(a->cmd, "init") == 0) {
-        mdal_t *dal = ne_ctx_dal(ctx);
+        dal_t *dal = ne_ctx_dal(ctx);
         int rc = dal->ops->verify(dal, 1);
         if (rc < 0)
             fprintf(stderr, "marfs-ne: init: %s\n", strerror(-rc));

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "marfs_config.h"
 #include "dal.h"
 #include "log.h"
 #include "tool_common.h"
@@ -95,11 +95,11 @@ static int check_dir(const char *what, const char *path, int fix)
  * pod/block/cap/scatter directories). */
 static int check_dal(const struct mcfg_repo *r, int fix)
 {
-    mdal_t *dal;
-    int rc = mdal_create(r->dal, r, &dal);
+    dal_t *dal;
+    int rc = dal_create(r->dal, r, &dal);
     if (rc == 0) {
         rc = dal->ops->verify(dal, fix);
-        mdal_destroy(dal);
+        dal_destroy(dal);
     }
     if (rc < 0) {
         printf("repo %s: data locations: %s%s\n", r->name, strerror(-rc),

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "marfs.h"
+#include "modestr.h"
 
 struct mt {
     const char *prog;      /* "marfs" (for messages) */
@@ -41,7 +42,6 @@ int mt_join(const char *dir, const char *name, char *buf, size_t bufsz);
 int mt_parse_mode(const char *text, mode_t *mode);
 
 /* ls -l style mode string ("-rw-r--r--"). */
-void mt_mode_str(mode_t m, char out[11]);
 
 /* Read every byte of a complete marfs file, writing it to fd (or nowhere
  * when fd < 0) and checking its CRC-64 against the stored checksum.

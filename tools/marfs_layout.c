@@ -14,7 +14,7 @@
 static void print_block(ne_ctx_t *ne, const char *obj,
                         const struct ne_health *h, unsigned b)
 {
-    struct mdal_loc loc;
+    struct dal_loc loc;
     ne_block_loc(ne, obj, b, &loc);
     printf("    block %u: pod %u cap %u scatter %u", b, loc.pod, loc.cap,
            loc.scatter);

@@ -119,7 +119,7 @@ static void print_list(const struct ls_list *l, const struct ls_opts *o)
         char mode[11], when[32];
         struct tm tm;
         time_t t = e->st.st_mtim.tv_sec;
-        mt_mode_str(e->st.st_mode, mode);
+        mutil_mode_str(e->st.st_mode, mode);
         strftime(when, sizeof(when), "%Y-%m-%d %H:%M", localtime_r(&t, &tm));
         printf("%s %*llu %-*s %-*s %*llu %s %s%s%s\n", mode, wl,
                (unsigned long long)e->st.st_nlink, wo, e->owner, wg, e->group,

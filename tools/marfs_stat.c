@@ -51,7 +51,7 @@ static void print_posix(struct mt *m, const char *path, const struct stat *st)
         ssize_t n = marfs_readlink(m->ctx, path, target, sizeof(target) - 1);
         target[n > 0 ? n : 0] = '\0';
     }
-    mt_mode_str(st->st_mode, mode);
+    mutil_mode_str(st->st_mode, mode);
     printf("File: %s%s%s\n", path, target[0] ? " -> " : "", target);
     printf("Type: %s\n", type_str(st->st_mode));
     printf("Size: %llu  Blocks: %llu  Links: %llu  Inode: %llu\n",

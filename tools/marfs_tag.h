@@ -8,7 +8,7 @@
 #include <limits.h>
 #include <sys/types.h>
 
-#include "config.h"
+#include "marfs_config.h"
 #include "ne.h"
 #include "tag.h"
 

@@ -74,18 +74,3 @@ int mt_parse_mode(const char *text, mode_t *mode)
     return 0;
 }
 
-void mt_mode_str(mode_t m, char out[11])
-{
-    static const char rwx[] = "rwxrwxrwx";
-    out[0] = S_ISDIR(m) ? 'd' : S_ISLNK(m) ? 'l' : S_ISREG(m) ? '-'
-           : S_ISCHR(m) ? 'c' : S_ISBLK(m) ? 'b' : S_ISFIFO(m) ? 'p' : 's';
-    for (int i = 0; i < 9; i++)
-        out[1 + i] = (m & (0400u >> i)) ? rwx[i] : '-';
-    if (m & S_ISUID)
-        out[3] = (m & S_IXUSR) ? 's' : 'S';
-    if (m & S_ISGID)
-        out[6] = (m & S_IXGRP) ? 's' : 'S';
-    if (m & S_ISVTX)
-        out[9] = (m & S_IXOTH) ? 't' : 'T';
-    out[10] = '\0';
-}

@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "config.h"
+#include "marfs_config.h"
 #include "ne.h"
 
 enum rc_action { RC_LIST, RC_CHECK, RC_REBUILD };

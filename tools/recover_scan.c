@@ -52,7 +52,7 @@ static void dedupe(struct rc_cat *cat)
     cat->nobj = out;
 }
 
-static int list_loc(struct rc_cat *cat, mdal_t *dal, struct mdal_loc *loc,
+static int list_loc(struct rc_cat *cat, dal_t *dal, struct dal_loc *loc,
                     const struct rc_opts *o)
 {
     int rc = dal->ops->list(dal, loc, add_name, cat);
@@ -68,11 +68,11 @@ static int list_loc(struct rc_cat *cat, mdal_t *dal, struct mdal_loc *loc,
 }
 
 /* Every cap x scatter of one pod and block index. */
-static int list_block(struct rc_cat *cat, mdal_t *dal, unsigned pod,
+static int list_block(struct rc_cat *cat, dal_t *dal, unsigned pod,
                       unsigned block, const struct rc_opts *o)
 {
     const struct mcfg_repo *r = cat->repo;
-    struct mdal_loc loc = {.pod = pod, .block = block};
+    struct dal_loc loc = {.pod = pod, .block = block};
     int rc = 0;
     for (loc.cap = 0; rc == 0 && loc.cap < r->caps.cnt; loc.cap++)
         for (loc.scatter = 0; rc == 0 && loc.scatter < r->scatters.cnt;
@@ -84,7 +84,7 @@ static int list_block(struct rc_cat *cat, mdal_t *dal, unsigned pod,
 int rc_scan(struct rc_cat *cat, const struct rc_opts *o)
 {
     const struct mcfg_repo *r = cat->repo;
-    mdal_t *dal = ne_ctx_dal(cat->ne);
+    dal_t *dal = ne_ctx_dal(cat->ne);
     int rc = 0;
     for (unsigned pod = 0; rc == 0 && pod < r->pods.cnt; pod++)
         for (unsigned b = 0; rc == 0 && b < r->n + r->e; b++) {

@@ -32,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "marfs_config.h"
 #include "dal.h"
 #include "marfs.h"
 
@@ -94,14 +94,14 @@ static int do_init(const char *conf)
         die("load", conf, rc);
     for (size_t i = 0; i < cfg->nrepos; i++) {
         const struct mcfg_repo *r = &cfg->repos[i];
-        mdal_t *dal;
+        dal_t *dal;
         if (mkdir(r->ns_root, 0700) != 0 && errno != EEXIST)
             die("mkdir", r->ns_root, -errno);
-        if ((rc = mdal_create(r->dal, r, &dal)) < 0)
+        if ((rc = dal_create(r->dal, r, &dal)) < 0)
             die("DAL of repo", r->name, rc);
         if ((rc = dal->ops->verify(dal, 1)) < 0)
             die("create data locations of repo", r->name, rc);
-        mdal_destroy(dal);
+        dal_destroy(dal);
     }
     mcfg_free(cfg);
     return 0;

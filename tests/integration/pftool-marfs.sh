@@ -1,14 +1,9 @@
 #!/usr/bin/env bash
 # pftool-marfs.sh - POSIX -> marfs -> POSIX with pfcp, pfcm --checksum,
-# pfls on marfs, restart of a chunked N:1 write.  Skipped until
-# pftool/pftool.mk builds pftool/ep_marfs.c (marfs-lib implements
-# marfs.h); then it runs against a scratch config from config/demo.xml.
+# pfls on marfs, restart of a chunked N:1 write, against a scratch config
+# from config/demo.xml.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/nasty-tree.sh"
-if ! grep -q '^PFTOOL_EP_MARFS = pftool/ep_marfs.c' "$top_srcdir/pftool/pftool.mk"; then
-    echo "1..0 # SKIP the marfs endpoint is not built yet"
-    exit 0
-fi
 pf_setup
 tap_plan 10
 

@@ -88,11 +88,11 @@ void at_setup(struct at_env *env, const struct at_cfg *c)
     assert_int_equal(mkdir(path, 0700), 0);
     assert_int_equal(mcfg_load(env->conf, stderr, &env->cfg), 0);
     /* What marfs-verifyconf --check-dirs --fix does for the DAL. */
-    mdal_t *dal = NULL;
+    dal_t *dal = NULL;
     const struct mcfg_repo *r = &env->cfg->repos[0];
-    assert_int_equal(mdal_create(r->dal, r, &dal), 0);
+    assert_int_equal(dal_create(r->dal, r, &dal), 0);
     assert_int_equal(dal->ops->verify(dal, 1), 0);
-    mdal_destroy(dal);
+    dal_destroy(dal);
     assert_int_equal(ne_ctx_create(r, &env->ne), 0);
     assert_int_equal(marfs_init(env->conf, MARFS_BATCH, &env->ctx), 0);
 }

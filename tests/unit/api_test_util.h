@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "config.h"
+#include "marfs_config.h"
 #include "marfs.h"
 #include "ne.h"
 #include "tag.h"

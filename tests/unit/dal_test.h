@@ -172,11 +172,11 @@ static inline void dt_fill(unsigned char *buf, size_t len, unsigned seed,
 
 /* Write a whole block (data of len bytes from stream seed, optional meta)
  * in puts of at most chunk bytes. */
-static inline int dt_write(mdal_t *dal, const struct mdal_loc *loc,
+static inline int dt_write(dal_t *dal, const struct dal_loc *loc,
                            const char *obj, size_t len, unsigned seed,
                            size_t chunk, const char *meta)
 {
-    mdal_block_t *b;
+    dal_block_t *b;
     int rc = dal->ops->open_write(dal, loc, obj, &b);
     if (rc < 0)
         return rc;
@@ -199,7 +199,7 @@ static inline int dt_write(mdal_t *dal, const struct mdal_loc *loc,
 
 /* Read len bytes at off from an open block and check them against stream
  * seed; returns what get returned. */
-static inline ssize_t dt_check(mdal_block_t *b, uint64_t off, size_t len,
+static inline ssize_t dt_check(dal_block_t *b, uint64_t off, size_t len,
                                unsigned seed)
 {
     unsigned char *buf = malloc(len ? len : 1);
@@ -255,7 +255,7 @@ static inline int dt_cmpstr(const void *a, const void *b)
 }
 
 /* Sorted, '|'-joined names listed at loc (static buffer). */
-static inline const char *dt_list(mdal_t *dal, const struct mdal_loc *loc)
+static inline const char *dt_list(dal_t *dal, const struct dal_loc *loc)
 {
     static char out[8192];
     struct dt_names ns = {.n = 0};

@@ -553,9 +553,9 @@ static void test_degraded_read(void **state)
     /* lose blocks 0 and 3 of every object of the stream */
     for (uint64_t k = 0; k < 4; k++) {
         obj_of(&t, k, obj, sizeof(obj));
-        mdal_t *dal = ne_ctx_dal(env.ne);
+        dal_t *dal = ne_ctx_dal(env.ne);
         for (unsigned b = 0; b < 6; b += 3) {
-            struct mdal_loc loc;
+            struct dal_loc loc;
             ne_block_loc(env.ne, obj, b, &loc);
             assert_int_equal(dal->ops->del(dal, &loc, obj), 0);
         }
@@ -565,8 +565,8 @@ static void test_degraded_read(void **state)
     check_ranges(&env, at_p("/big"), data, 3 * M + 17, 72);
     /* a third block of object 1 (file bytes first .. first+M) */
     obj_of(&t, 1, obj, sizeof(obj));
-    mdal_t *dal = ne_ctx_dal(env.ne);
-    struct mdal_loc loc;
+    dal_t *dal = ne_ctx_dal(env.ne);
+    struct dal_loc loc;
     ne_block_loc(env.ne, obj, 1, &loc);
     assert_int_equal(dal->ops->del(dal, &loc, obj), 0);
     uint8_t *buf = malloc(M);

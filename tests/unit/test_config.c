@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "marfs_config.h"
 
 static void test_sizes(void **state)
 {

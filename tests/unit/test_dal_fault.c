@@ -3,7 +3,7 @@
  * rule kind does exactly what doc/dal.md says (err on each operation,
  * put failing after N bytes, short reads, flipped bits, delays, skip/count
  * windows, pct with a seed, location and object filters), rules from
- * <rule>, $MARFS_FAULT and mdal_fault_set_rules, bad rules refused with
+ * <rule>, $MARFS_FAULT and dal_fault_set_rules, bad rules refused with
  * an error naming them, and a fault stack loaded from marfs.xml.
  */
 #include <setjmp.h>
@@ -21,12 +21,12 @@ struct fix {
     char root[128];
     struct dt_repo r;
     struct dt_dal posix, fault;
-    mdal_t *dal;
+    dal_t *dal;
 };
 
-static struct mdal_loc at(unsigned block, unsigned cap, unsigned scatter)
+static struct dal_loc at(unsigned block, unsigned cap, unsigned scatter)
 {
-    return (struct mdal_loc){0, block, cap, scatter};
+    return (struct dal_loc){0, block, cap, scatter};
 }
 
 /* Build fault(posix) with the <rule>s given (NULL-terminated). */
@@ -42,7 +42,7 @@ static int make_stack(struct fix *f, const char *seed, ...)
          r = va_arg(ap, const char *))
         dt_dal_param(&f->fault, "rule", r);
     va_end(ap);
-    return mdal_create(&f->fault.dal, &f->r.repo, &f->dal);
+    return dal_create(&f->fault.dal, &f->r.repo, &f->dal);
 }
 
 static int setup(void **state)
@@ -59,7 +59,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fix *f = *state;
-    mdal_destroy(f->dal);
+    dal_destroy(f->dal);
     dt_rmtree(f->root);
     free(f);
     return 0;
@@ -67,27 +67,27 @@ static int teardown(void **state)
 
 static void rules(struct fix *f, const char *text)
 {
-    assert_int_equal(mdal_fault_set_rules(f->dal, text), 0);
+    assert_int_equal(dal_fault_set_rules(f->dal, text), 0);
 }
 
 /* Write blocks 0..2 of obj (cap 0, scatter 0) with len bytes, seed = block. */
 static void write_all_blocks(struct fix *f, const char *obj, size_t len)
 {
     for (unsigned b = 0; b < 3; b++) {
-        struct mdal_loc l = at(b, 0, 0);
+        struct dal_loc l = at(b, 0, 0);
         assert_int_equal(dt_write(f->dal, &l, obj, len, b, 4096, "meta"), 0);
     }
 }
 
-static mdal_block_t *open_r(struct fix *f, unsigned block, const char *obj)
+static dal_block_t *open_r(struct fix *f, unsigned block, const char *obj)
 {
-    mdal_block_t *b;
-    struct mdal_loc l = at(block, 0, 0);
+    dal_block_t *b;
+    struct dal_loc l = at(block, 0, 0);
     assert_int_equal(f->dal->ops->open_read(f->dal, &l, obj, &b), 0);
     return b;
 }
 
-static ssize_t get(mdal_block_t *b, void *buf, size_t len, uint64_t off)
+static ssize_t get(dal_block_t *b, void *buf, size_t len, uint64_t off)
 {
     return b->dal->ops->get(b, buf, len, off);
 }
@@ -101,7 +101,7 @@ static void test_err_get(void **state)
     write_all_blocks(f, "obj", 1000);
     rules(f, "op=get block=2 err=EIO");
     for (unsigned blk = 0; blk < 3; blk++) {
-        mdal_block_t *b = open_r(f, blk, "obj");
+        dal_block_t *b = open_r(f, blk, "obj");
         assert_int_equal(get(b, buf, sizeof(buf), 0), blk == 2 ? -EIO : 100);
         assert_int_equal(b->dal->ops->get_meta(b, m, sizeof(m)), 4);
         assert_int_equal(b->dal->ops->close(b), 0);
@@ -111,8 +111,8 @@ static void test_err_get(void **state)
 static void test_err_open(void **state)
 {
     struct fix *f = *state;
-    mdal_block_t *b;
-    struct mdal_loc l1 = at(1, 0, 0), l0 = at(0, 0, 0);
+    dal_block_t *b;
+    struct dal_loc l1 = at(1, 0, 0), l0 = at(0, 0, 0);
     write_all_blocks(f, "obj", 10);
     rules(f, "op=open block=1 err=ENOENT");
     assert_int_equal(f->dal->ops->open_read(f->dal, &l1, "obj", &b), -ENOENT);
@@ -131,9 +131,9 @@ static void test_err_open(void **state)
 static void test_err_meta_stat_del(void **state)
 {
     struct fix *f = *state;
-    mdal_block_t *b;
-    struct mdal_stat st;
-    struct mdal_loc l0 = at(0, 0, 0);
+    dal_block_t *b;
+    struct dal_stat st;
+    struct dal_loc l0 = at(0, 0, 0);
     char m[8];
     write_all_blocks(f, "obj", 10);
     rules(f, "op=meta err=EBADMSG;op=stat err=EACCES;op=del err=EROFS");
@@ -155,9 +155,9 @@ static void test_err_meta_stat_del(void **state)
 static void test_put_after(void **state)
 {
     struct fix *f = *state;
-    mdal_block_t *b;
-    struct mdal_stat st;
-    struct mdal_loc l0 = at(0, 0, 0), l1 = at(1, 0, 0);
+    dal_block_t *b;
+    struct dal_stat st;
+    struct dal_loc l0 = at(0, 0, 0), l1 = at(1, 0, 0);
     unsigned char buf[1000];
     rules(f, "op=put block=0 after=1500 err=EIO");
     assert_int_equal(f->dal->ops->open_write(f->dal, &l0, "p", &b), 0);
@@ -194,7 +194,7 @@ static void test_short(void **state)
     unsigned char buf[1000];
     write_all_blocks(f, "obj", 1000);
     rules(f, "op=get block=0 short=100");
-    mdal_block_t *b = open_r(f, 0, "obj");
+    dal_block_t *b = open_r(f, 0, "obj");
     assert_int_equal(dt_check(b, 0, 1000, 0), 100);
     assert_int_equal(dt_check(b, 950, 1000, 0), 50);
     assert_int_equal(dt_check(b, 10, 20, 0), 20);
@@ -212,7 +212,7 @@ static void test_short(void **state)
 /* Count bytes of get(off, len) that differ from the written data and
  * check each differs by exactly bit 0 at offsets that are multiples of
  * every. */
-static int flipped(mdal_block_t *b, uint64_t off, size_t len, unsigned seed,
+static int flipped(dal_block_t *b, uint64_t off, size_t len, unsigned seed,
                    uint64_t every)
 {
     unsigned char buf[5000];
@@ -233,7 +233,7 @@ static void test_flip(void **state)
     char m[8];
     write_all_blocks(f, "obj", 5000);
     rules(f, "op=get block=1,2 flip=1000");
-    mdal_block_t *b = open_r(f, 1, "obj");
+    dal_block_t *b = open_r(f, 1, "obj");
     assert_int_equal(flipped(b, 0, 5000, 1, 1000), 5);
     assert_int_equal(flipped(b, 999, 10, 1, 1000), 1);
     assert_int_equal(flipped(b, 1001, 998, 1, 1000), 0);
@@ -266,14 +266,14 @@ static double now_ms(void)
 static void test_delay(void **state)
 {
     struct fix *f = *state;
-    struct mdal_loc l0 = at(0, 0, 0);
+    struct dal_loc l0 = at(0, 0, 0);
     rules(f, "op=put delay=60");
     double t0 = now_ms();
     assert_int_equal(dt_write(f->dal, &l0, "d", 10, 1, 10, NULL), 0);
     assert_true(now_ms() - t0 >= 60.0);
     /* delay with err: waits, then fails */
     rules(f, "op=stat delay=30 err=ETIMEDOUT");
-    struct mdal_stat st;
+    struct dal_stat st;
     t0 = now_ms();
     assert_int_equal(f->dal->ops->stat(f->dal, &l0, "d", &st), -ETIMEDOUT);
     assert_true(now_ms() - t0 >= 30.0);
@@ -282,8 +282,8 @@ static void test_delay(void **state)
 static void test_skip_count(void **state)
 {
     struct fix *f = *state;
-    struct mdal_loc l0 = at(0, 0, 0);
-    struct mdal_stat st;
+    struct dal_loc l0 = at(0, 0, 0);
+    struct dal_stat st;
     int want[] = {0, -EIO, -EIO, 0, 0};
     write_all_blocks(f, "obj", 10);
     rules(f, "op=stat skip=1 count=2 err=EIO");
@@ -295,7 +295,7 @@ static void test_skip_count(void **state)
         assert_int_equal(f->dal->ops->stat(f->dal, &l0, "obj", &st), want[i]);
     /* only matching calls count: stats of block 1 do not advance it */
     rules(f, "op=stat block=0 skip=1 count=1 err=EIO");
-    struct mdal_loc l1 = at(1, 0, 0);
+    struct dal_loc l1 = at(1, 0, 0);
     assert_int_equal(f->dal->ops->stat(f->dal, &l1, "obj", &st), 0);
     assert_int_equal(f->dal->ops->stat(f->dal, &l0, "obj", &st), 0);
     assert_int_equal(f->dal->ops->stat(f->dal, &l1, "obj", &st), 0);
@@ -306,8 +306,8 @@ static void test_skip_count(void **state)
 /* 200 stat results as a string of '.' (ok) and 'x' (failed). */
 static void pattern(struct fix *f, char *out)
 {
-    struct mdal_loc l0 = at(0, 0, 0);
-    struct mdal_stat st;
+    struct dal_loc l0 = at(0, 0, 0);
+    struct dal_stat st;
     for (int i = 0; i < 200; i++)
         out[i] = f->dal->ops->stat(f->dal, &l0, "obj", &st) == 0 ? '.' : 'x';
     out[200] = '\0';
@@ -317,7 +317,7 @@ static void test_pct_seed(void **state)
 {
     struct fix *f = *state;
     char p1[201], p2[201], p3[201];
-    mdal_destroy(f->dal);
+    dal_destroy(f->dal);
     assert_int_equal(make_stack(f, "42", "op=stat pct=50 err=EIO", NULL), 0);
     write_all_blocks(f, "obj", 10);
     pattern(f, p1);
@@ -328,7 +328,7 @@ static void test_pct_seed(void **state)
     rules(f, "op=stat pct=50 err=EIO");   /* same seed, restarted */
     pattern(f, p2);
     assert_string_equal(p1, p2);
-    mdal_destroy(f->dal);
+    dal_destroy(f->dal);
     assert_int_equal(make_stack(f, "43", "op=stat pct=50 err=EIO", NULL), 0);
     pattern(f, p3);
     assert_string_not_equal(p1, p3);
@@ -345,8 +345,8 @@ static void test_pct_seed(void **state)
 static void test_filters(void **state)
 {
     struct fix *f = *state;
-    struct mdal_stat st;
-    struct mdal_loc c1 = at(0, 1, 0), c1s1 = at(2, 1, 1), c0 = at(0, 0, 0);
+    struct dal_stat st;
+    struct dal_loc c1 = at(0, 1, 0), c1s1 = at(2, 1, 1), c0 = at(0, 0, 0);
     assert_int_equal(dt_write(f->dal, &c1, "my-secret-obj", 1, 1, 1, NULL), 0);
     assert_int_equal(dt_write(f->dal, &c1s1, "my-secret-obj", 1, 1, 1, NULL),
                      0);
@@ -371,7 +371,7 @@ static void test_several_rules(void **state)
     write_all_blocks(f, "obj", 1000);
     /* the first matching err wins; shorts take the smallest */
     rules(f, "op=get block=0 err=EIO; op=get err=ENOSPC");
-    mdal_block_t *b0 = open_r(f, 0, "obj"), *b1 = open_r(f, 1, "obj");
+    dal_block_t *b0 = open_r(f, 0, "obj"), *b1 = open_r(f, 1, "obj");
     assert_int_equal(get(b0, buf, 10, 0), -EIO);
     assert_int_equal(get(b1, buf, 10, 0), -ENOSPC);
     rules(f, "op=get short=100;op=get block=1 short=10; op=get block=1 "
@@ -389,8 +389,8 @@ static void test_several_rules(void **state)
 static void test_close_abort(void **state)
 {
     struct fix *f = *state;
-    mdal_block_t *b;
-    struct mdal_loc l1 = at(1, 0, 0);
+    dal_block_t *b;
+    struct dal_loc l1 = at(1, 0, 0);
     char dir[PATH_MAX];
     dt_fmt(dir, sizeof(dir), "%s/pod0/block1/cap0/scat0", f->root);
     write_all_blocks(f, "old", 10);
@@ -413,7 +413,7 @@ static void test_close_abort(void **state)
 static void test_verify_list(void **state)
 {
     struct fix *f = *state;
-    struct mdal_loc l0 = at(0, 0, 0), l1 = at(1, 0, 0);
+    struct dal_loc l0 = at(0, 0, 0), l1 = at(1, 0, 0);
     write_all_blocks(f, "obj", 10);
     rules(f, "op=verify err=EIO");
     assert_int_equal(f->dal->ops->verify(f->dal, 0), -EIO);
@@ -432,9 +432,9 @@ static void test_verify_list(void **state)
 static void test_config_and_env_rules(void **state)
 {
     struct fix *f = *state;
-    struct mdal_loc l0 = at(0, 0, 0), c1 = at(0, 1, 0);
-    struct mdal_stat st;
-    mdal_destroy(f->dal);
+    struct dal_loc l0 = at(0, 0, 0), c1 = at(0, 1, 0);
+    struct dal_stat st;
+    dal_destroy(f->dal);
     setenv("MARFS_FAULT", "op=del err=EROFS; ;op=list cap=1 err=ETIMEDOUT;", 1);
     int rc = make_stack(f, NULL, "op=stat block=0 err=EACCES", NULL);
     unsetenv("MARFS_FAULT");
@@ -449,9 +449,9 @@ static void test_config_and_env_rules(void **state)
     assert_int_equal(f->dal->ops->stat(f->dal, &l0, "o", &st), 0);
     rules(f, NULL);
     /* the stack below has no fault DAL */
-    assert_int_equal(mdal_fault_set_rules(mdal_find(f->dal, "posix"),
+    assert_int_equal(dal_fault_set_rules(dal_find(f->dal, "posix"),
                                           "op=get err=EIO"), -ENOENT);
-    assert_ptr_equal(mdal_find(f->dal, "fault"), f->dal);
+    assert_ptr_equal(dal_find(f->dal, "fault"), f->dal);
 }
 
 static const char *const bad_rules[][2] = {
@@ -481,7 +481,7 @@ static const char *const bad_rules[][2] = {
 static void test_bad_rules(void **state)
 {
     struct fix *f = *state;
-    mdal_t *dal;
+    dal_t *dal;
     char want[256];
     rules(f, "op=stat err=EIO");
     for (size_t i = 0; i < sizeof(bad_rules) / sizeof(bad_rules[0]); i++) {
@@ -491,25 +491,25 @@ static void test_bad_rules(void **state)
         dt_dal_init(&g.fault, "fault", &g.posix.dal);
         dt_dal_param(&g.fault, "rule", "op=get err=EIO");
         dt_dal_param(&g.fault, "rule", bad_rules[i][0]);
-        assert_int_equal(mdal_create(&g.fault.dal, &g.r.repo, &dal), -EINVAL);
+        assert_int_equal(dal_create(&g.fault.dal, &g.r.repo, &dal), -EINVAL);
         dt_fmt(want, sizeof(want), "fault DAL: line 11 rule '%s': %s",
                  bad_rules[i][0], bad_rules[i][1]);
         dt_log_expect(want, NULL);
         /* set_rules refuses it and keeps the rules it had */
         dt_log_capture();
-        assert_int_equal(mdal_fault_set_rules(f->dal, bad_rules[i][0]),
+        assert_int_equal(dal_fault_set_rules(f->dal, bad_rules[i][0]),
                          -EINVAL);
-        dt_log_expect("mdal_fault_set_rules rule", bad_rules[i][1], NULL);
+        dt_log_expect("dal_fault_set_rules rule", bad_rules[i][1], NULL);
     }
-    struct mdal_stat st;
-    struct mdal_loc l0 = at(0, 0, 0);
+    struct dal_stat st;
+    struct dal_loc l0 = at(0, 0, 0);
     assert_int_equal(f->dal->ops->stat(f->dal, &l0, "x", &st), -EIO);
 }
 
 static void test_bad_env_and_seed(void **state)
 {
     struct fix *f = *state;
-    mdal_t *dal;
+    dal_t *dal;
     struct fix g = *f;
     setenv("MARFS_FAULT", "op=get err=EIO;op=nope err=EIO", 1);
     dt_log_capture();
@@ -524,7 +524,7 @@ static void test_bad_env_and_seed(void **state)
     /* a fault DAL without an inner DAL */
     dt_dal_init(&g.fault, "fault", NULL);
     dt_log_capture();
-    assert_int_equal(mdal_create(&g.fault.dal, &g.r.repo, &dal), -EINVAL);
+    assert_int_equal(dal_create(&g.fault.dal, &g.r.repo, &dal), -EINVAL);
     dt_log_expect("DAL 'fault': a wrapper DAL needs an inner <DAL>", NULL);
 }
 
@@ -534,7 +534,7 @@ static void test_fire_logged(void **state)
     char buf[10];
     write_all_blocks(f, "obj", 10);
     rules(f, "op=get block=2 err=EIO");
-    mdal_block_t *b = open_r(f, 2, "obj");
+    dal_block_t *b = open_r(f, 2, "obj");
     mlog_set_level(MLOG_INFO);
     dt_log_capture();
     assert_int_equal(get(b, buf, sizeof(buf), 0), -EIO);
@@ -566,25 +566,25 @@ static void test_from_xml(void **state)
     struct fix *f = *state;
     char xml[2048], buf[10];
     const struct mcfg *cfg;
-    mdal_t *dal;
-    mdal_block_t *b;
+    dal_t *dal;
+    dal_block_t *b;
     dt_fmt(xml, sizeof(xml), xml_fmt, f->root);
     assert_int_equal(mcfg_load_buffer(xml, strlen(xml), "t.xml", stderr, &cfg),
                      0);
     const struct mcfg_repo *r = mcfg_repo_by_name(cfg, "r");
-    assert_int_equal(mdal_create(r->dal, r, &dal), 0);
+    assert_int_equal(dal_create(r->dal, r, &dal), 0);
     assert_string_equal(dal->type, "fault");
-    assert_non_null(mdal_find(dal, "timer"));
-    assert_non_null(mdal_find(dal, "posix"));
-    assert_null(mdal_find(dal, "null"));
+    assert_non_null(dal_find(dal, "timer"));
+    assert_non_null(dal_find(dal, "posix"));
+    assert_null(dal_find(dal, "null"));
     for (unsigned blk = 0; blk < 2; blk++) {
-        struct mdal_loc l = at(blk, 1, 1);
+        struct dal_loc l = at(blk, 1, 1);
         assert_int_equal(dt_write(dal, &l, "x", 10, 1, 10, NULL), 0);
         assert_int_equal(dal->ops->open_read(dal, &l, "x", &b), 0);
         assert_int_equal(get(b, buf, sizeof(buf), 0), blk == 1 ? -EIO : 10);
         assert_int_equal(b->dal->ops->close(b), 0);
     }
-    mdal_destroy(dal);
+    dal_destroy(dal);
     mcfg_free(cfg);
 }
 

@@ -17,10 +17,10 @@
 static void expect_create(const struct mcfg_dal *cfg, int rc, const char *msg)
 {
     struct dt_repo r;
-    mdal_t *dal = NULL;
+    dal_t *dal = NULL;
     dt_repo_init(&r, 4, 2, 1, 1, 1);
     dt_log_capture();
-    assert_int_equal(mdal_create(cfg, &r.repo, &dal), rc);
+    assert_int_equal(dal_create(cfg, &r.repo, &dal), rc);
     dt_log_expect(msg, NULL);
     assert_null(dal);
 }
@@ -62,18 +62,18 @@ static void test_factory_errors(void **state)
     dt_dal_init(&d, "timer", &inner.dal);
     expect_create(&d.dal, -EINVAL, "sec_root '(missing)'");
     dt_log_capture();
-    assert_int_equal(mdal_create(NULL, NULL, NULL), -EINVAL);
-    dt_log_expect("mdal_create: no DAL config or repo given", NULL);
+    assert_int_equal(dal_create(NULL, NULL, NULL), -EINVAL);
+    dt_log_expect("dal_create: no DAL config or repo given", NULL);
 }
 
 static void test_op_names(void **state)
 {
     (void)state;
-    assert_string_equal(mdal_op_name(MDAL_OP_VERIFY), "verify");
-    assert_string_equal(mdal_op_name(MDAL_OP_GET_META), "get_meta");
-    assert_string_equal(mdal_op_name(MDAL_OP_LIST), "list");
-    assert_null(mdal_op_name(MDAL_OP_COUNT));
-    assert_null(mdal_find(NULL, "posix"));
+    assert_string_equal(dal_op_name(DAL_OP_VERIFY), "verify");
+    assert_string_equal(dal_op_name(DAL_OP_GET_META), "get_meta");
+    assert_string_equal(dal_op_name(DAL_OP_LIST), "list");
+    assert_null(dal_op_name(DAL_OP_COUNT));
+    assert_null(dal_find(NULL, "posix"));
 }
 
 /* ---- null --------------------------------------------------------------- */
@@ -81,7 +81,7 @@ static void test_op_names(void **state)
 struct fix {
     struct dt_repo r;
     struct dt_dal null, timer;
-    mdal_t *dal;
+    dal_t *dal;
 };
 
 static int setup(void **state)
@@ -90,7 +90,7 @@ static int setup(void **state)
     dt_repo_init(&f->r, 2, 1, 2, 2, 4);
     dt_dal_init(&f->null, "null", NULL);
     dt_dal_init(&f->timer, "timer", &f->null.dal);
-    assert_int_equal(mdal_create(&f->timer.dal, &f->r.repo, &f->dal), 0);
+    assert_int_equal(dal_create(&f->timer.dal, &f->r.repo, &f->dal), 0);
     *state = f;
     return 0;
 }
@@ -98,7 +98,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fix *f = *state;
-    mdal_destroy(f->dal);
+    dal_destroy(f->dal);
     free(f);
     return 0;
 }
@@ -106,10 +106,10 @@ static int teardown(void **state)
 static void test_null(void **state)
 {
     struct fix *f = *state;
-    mdal_t *dal = f->dal;
-    struct mdal_loc l = {1, 2, 1, 3}, other = {0, 2, 1, 3};
-    struct mdal_stat st;
-    mdal_block_t *b;
+    dal_t *dal = f->dal;
+    struct dal_loc l = {1, 2, 1, 3}, other = {0, 2, 1, 3};
+    struct dal_stat st;
+    dal_block_t *b;
     unsigned char buf[300];
     char m[16];
 
@@ -154,11 +154,11 @@ static void test_null(void **state)
     assert_string_equal(dt_list(dal, &other), "elsewhere");
 
     /* range checks and the meta limit */
-    struct mdal_loc bad = {2, 0, 0, 0};
+    struct dal_loc bad = {2, 0, 0, 0};
     dt_log_capture();
     assert_int_equal(dal->ops->open_write(dal, &bad, "o", &b), -EINVAL);
     assert_int_equal(dal->ops->open_write(dal, &l, "big", &b), 0);
-    static char big[MDAL_META_MAX + 1];
+    static char big[DAL_META_MAX + 1];
     assert_int_equal(dal->ops->set_meta(b, big, sizeof(big)), -EMSGSIZE);
     dt_log_expect("null DAL: object 'o': pod 2 out of range (the repo has 2)",
                   "null DAL: meta of 65537 bytes exceeds the limit of 65536",
@@ -171,17 +171,17 @@ static void test_null(void **state)
 static void test_timer(void **state)
 {
     struct fix *f = *state;
-    mdal_t *dal = f->dal;
-    struct mdal_timer_stats ts;
-    struct mdal_loc l = {0, 0, 0, 0};
-    struct mdal_stat st;
-    mdal_block_t *b;
+    dal_t *dal = f->dal;
+    struct dal_timer_stats ts;
+    struct dal_loc l = {0, 0, 0, 0};
+    struct dal_stat st;
+    dal_block_t *b;
     char buf[100];
 
-    assert_ptr_equal(mdal_find(dal, "timer"), dal);
-    assert_non_null(mdal_find(dal, "null"));
-    assert_int_equal(mdal_timer_get(dal, &ts), 0);
-    for (int op = 0; op < MDAL_OP_COUNT; op++)
+    assert_ptr_equal(dal_find(dal, "timer"), dal);
+    assert_non_null(dal_find(dal, "null"));
+    assert_int_equal(dal_timer_get(dal, &ts), 0);
+    for (int op = 0; op < DAL_OP_COUNT; op++)
         assert_int_equal(ts.op[op].calls, 0);
     for (int i = 0; i < 3; i++)
         assert_int_equal(dt_write(dal, &l, "obj", 250, 1, 100, "m"), 0);
@@ -190,35 +190,35 @@ static void test_timer(void **state)
     assert_int_equal(dal->ops->get(b, buf, sizeof(buf), 200), 50);
     assert_int_equal(dal->ops->close(b), 0);
 
-    assert_int_equal(mdal_timer_get(dal, &ts), 0);
-    assert_int_equal(ts.op[MDAL_OP_OPEN_WRITE].calls, 3);
-    assert_int_equal(ts.op[MDAL_OP_PUT].calls, 9);
-    assert_int_equal(ts.op[MDAL_OP_PUT].bytes, 750);
-    assert_int_equal(ts.op[MDAL_OP_SET_META].calls, 3);
-    assert_int_equal(ts.op[MDAL_OP_CLOSE].calls, 4);
-    assert_int_equal(ts.op[MDAL_OP_STAT].calls, 1);
-    assert_int_equal(ts.op[MDAL_OP_STAT].errors, 1);
-    assert_int_equal(ts.op[MDAL_OP_GET].bytes, 50);
-    assert_int_equal(ts.op[MDAL_OP_DEL].calls, 0);
-    assert_true(ts.op[MDAL_OP_PUT].nsec > 0);
+    assert_int_equal(dal_timer_get(dal, &ts), 0);
+    assert_int_equal(ts.op[DAL_OP_OPEN_WRITE].calls, 3);
+    assert_int_equal(ts.op[DAL_OP_PUT].calls, 9);
+    assert_int_equal(ts.op[DAL_OP_PUT].bytes, 750);
+    assert_int_equal(ts.op[DAL_OP_SET_META].calls, 3);
+    assert_int_equal(ts.op[DAL_OP_CLOSE].calls, 4);
+    assert_int_equal(ts.op[DAL_OP_STAT].calls, 1);
+    assert_int_equal(ts.op[DAL_OP_STAT].errors, 1);
+    assert_int_equal(ts.op[DAL_OP_GET].bytes, 50);
+    assert_int_equal(ts.op[DAL_OP_DEL].calls, 0);
+    assert_true(ts.op[DAL_OP_PUT].nsec > 0);
 
-    assert_int_equal(mdal_timer_reset(dal), 0);
-    assert_int_equal(mdal_timer_get(dal, &ts), 0);
-    assert_int_equal(ts.op[MDAL_OP_PUT].calls, 0);
-    assert_int_equal(ts.op[MDAL_OP_PUT].bytes, 0);
+    assert_int_equal(dal_timer_reset(dal), 0);
+    assert_int_equal(dal_timer_get(dal, &ts), 0);
+    assert_int_equal(ts.op[DAL_OP_PUT].calls, 0);
+    assert_int_equal(ts.op[DAL_OP_PUT].bytes, 0);
     /* a stack without a timer */
-    assert_int_equal(mdal_timer_get(mdal_find(dal, "null"), &ts), -ENOENT);
-    assert_int_equal(mdal_timer_reset(mdal_find(dal, "null")), -ENOENT);
+    assert_int_equal(dal_timer_get(dal_find(dal, "null"), &ts), -ENOENT);
+    assert_int_equal(dal_timer_reset(dal_find(dal, "null")), -ENOENT);
 }
 
 static void test_timer_summary(void **state)
 {
     struct fix *f = *state;
-    struct mdal_loc l = {0, 1, 0, 0};
+    struct dal_loc l = {0, 1, 0, 0};
     assert_int_equal(dt_write(f->dal, &l, "obj", 4096, 1, 1024, NULL), 0);
     mlog_set_level(MLOG_INFO);
     dt_log_capture();
-    mdal_destroy(f->dal);
+    dal_destroy(f->dal);
     f->dal = NULL;
     mlog_set_level(MLOG_WARN);
     dt_log_expect("timer DAL: put", "4 calls", "4096 bytes",

@@ -53,18 +53,18 @@ struct fix {
     char root[128];
     struct dt_repo r;
     struct dt_dal d;
-    mdal_t *dal;
+    dal_t *dal;
 };
 
-static const struct mdal_loc L0 = {0, 0, 0, 0};
-static const struct mdal_loc L1 = {0, 2, 1, 1};
+static const struct dal_loc L0 = {0, 0, 0, 0};
+static const struct dal_loc L1 = {0, 2, 1, 1};
 
 static int make_dal(struct fix *f, int odirect, int fix_dirs)
 {
     dt_posix(&f->d, f->root);
     if (odirect)
         dt_dal_param(&f->d, "odirect", "yes");
-    int rc = mdal_create(&f->d.dal, &f->r.repo, &f->dal);
+    int rc = dal_create(&f->d.dal, &f->r.repo, &f->dal);
     if (rc == 0 && fix_dirs)
         rc = f->dal->ops->verify(f->dal, 1);
     return rc;
@@ -93,7 +93,7 @@ static int setup_direct(void **state)
 static int teardown(void **state)
 {
     struct fix *f = *state;
-    mdal_destroy(f->dal);
+    dal_destroy(f->dal);
     dt_rmtree(f->root);
     no_direct_prefix[0] = '\0';
     free(f);
@@ -101,7 +101,7 @@ static int teardown(void **state)
 }
 
 /* Path of a file in the directory of location L0 (or L1). */
-static const char *loc_path(const struct fix *f, const struct mdal_loc *l,
+static const char *loc_path(const struct fix *f, const struct dal_loc *l,
                             const char *name)
 {
     static char p[PATH_MAX];
@@ -122,11 +122,11 @@ static off_t file_size(const char *path)
 static void test_verify_fix(void **state)
 {
     struct fix *f = *state;
-    mdal_t *dal;
+    dal_t *dal;
     struct fix g = *f;
     dt_fmt(g.root, sizeof(g.root), "%s/site", f->root);
     dt_posix(&g.d, g.root);
-    assert_int_equal(mdal_create(&g.d.dal, &g.r.repo, &dal), 0);
+    assert_int_equal(dal_create(&g.d.dal, &g.r.repo, &dal), 0);
     dt_log_capture();
     assert_int_equal(dal->ops->verify(dal, 0), -ENOENT);
     dt_log_expect(loc_path(&g, &L0, NULL), "verify with fix creates it",
@@ -136,7 +136,7 @@ static void test_verify_fix(void **state)
     for (unsigned b = 0; b < 3; b++)
         for (unsigned c = 0; c < 2; c++)
             for (unsigned s = 0; s < 2; s++) {
-                struct mdal_loc l = {0, b, c, s};
+                struct dal_loc l = {0, b, c, s};
                 struct stat st;
                 assert_int_equal(stat(loc_path(&g, &l, NULL), &st), 0);
                 assert_true(S_ISDIR(st.st_mode));
@@ -151,7 +151,7 @@ static void test_verify_fix(void **state)
     dt_log_capture();
     assert_int_equal(dal->ops->verify(dal, 1), -ENOTDIR);
     dt_log_expect(loc_path(&g, &L1, NULL), "Not a directory", NULL);
-    mdal_destroy(dal);
+    dal_destroy(dal);
 }
 
 /* ---- write, read, meta -------------------------------------------------- */
@@ -159,9 +159,9 @@ static void test_verify_fix(void **state)
 static void test_roundtrip(void **state)
 {
     struct fix *f = *state;
-    mdal_t *dal = f->dal;
-    struct mdal_stat st;
-    mdal_block_t *b;
+    dal_t *dal = f->dal;
+    struct dal_stat st;
+    dal_block_t *b;
     char meta[64];
 
     assert_int_equal(dt_write(dal, &L0, "obj", 100000, 7, 16384,
@@ -200,10 +200,10 @@ static void test_roundtrip(void **state)
 static void test_meta_cases(void **state)
 {
     struct fix *f = *state;
-    mdal_t *dal = f->dal;
-    mdal_block_t *b;
+    dal_t *dal = f->dal;
+    dal_block_t *b;
     char buf[8];
-    static char big[MDAL_META_MAX + 1];
+    static char big[DAL_META_MAX + 1];
 
     /* no meta, empty meta, and meta replaced before close */
     assert_int_equal(dt_write(dal, &L0, "none", 10, 1, 10, NULL), 0);
@@ -233,10 +233,10 @@ static void test_meta_cases(void **state)
     /* the largest meta is accepted and read back */
     memset(big, 'm', sizeof(big));
     assert_int_equal(dal->ops->open_write(dal, &L0, "big", &b), 0);
-    assert_int_equal(dal->ops->set_meta(b, big, MDAL_META_MAX), 0);
+    assert_int_equal(dal->ops->set_meta(b, big, DAL_META_MAX), 0);
     assert_int_equal(dal->ops->close(b), 0);
     assert_int_equal(dal->ops->open_read(dal, &L0, "big", &b), 0);
-    assert_int_equal(dal->ops->get_meta(b, buf, 1), MDAL_META_MAX);
+    assert_int_equal(dal->ops->get_meta(b, buf, 1), DAL_META_MAX);
     assert_int_equal(dal->ops->close(b), 0);
 }
 
@@ -245,9 +245,9 @@ static void test_meta_cases(void **state)
 static void test_temp_invisible(void **state)
 {
     struct fix *f = *state;
-    mdal_t *dal = f->dal;
-    mdal_block_t *w, *r;
-    struct mdal_stat st;
+    dal_t *dal = f->dal;
+    dal_block_t *w, *r;
+    struct dal_stat st;
     int hidden;
 
     assert_int_equal(dal->ops->open_write(dal, &L0, "x", &w), 0);
@@ -269,8 +269,8 @@ static void test_temp_invisible(void **state)
 static void test_abort(void **state)
 {
     struct fix *f = *state;
-    mdal_t *dal = f->dal;
-    mdal_block_t *w, *r;
+    dal_t *dal = f->dal;
+    dal_block_t *w, *r;
 
     assert_int_equal(dal->ops->open_write(dal, &L0, "gone", &w), 0);
     assert_int_equal(dal->ops->put(w, "abc", 3), 3);
@@ -293,8 +293,8 @@ static void test_abort(void **state)
 static void test_rewrite(void **state)
 {
     struct fix *f = *state;
-    mdal_t *dal = f->dal;
-    mdal_block_t *r, *r2;
+    dal_t *dal = f->dal;
+    dal_block_t *r, *r2;
     char m[8];
 
     assert_int_equal(dt_write(dal, &L1, "o", 5000, 1, 1000, "v1"), 0);
@@ -322,7 +322,7 @@ static const char *const odd_names[] = {
 static void test_names(void **state)
 {
     struct fix *f = *state;
-    mdal_t *dal = f->dal;
+    dal_t *dal = f->dal;
     char *sorted[NODD], want[1024] = "", m[64];
 
     for (unsigned i = 0; i < NODD; i++) {
@@ -337,7 +337,7 @@ static void test_names(void **state)
     }
     assert_string_equal(dt_list(dal, &L1), want);
     for (unsigned i = 0; i < NODD; i++) {
-        mdal_block_t *b;
+        dal_block_t *b;
         assert_int_equal(dal->ops->open_read(dal, &L1, odd_names[i], &b), 0);
         assert_int_equal(dt_check(b, 0, 1000, i), 100 + i);
         assert_int_equal(dal->ops->get_meta(b, m, sizeof(m)),
@@ -361,7 +361,7 @@ static void test_names(void **state)
 static void test_foreign_and_long_names(void **state)
 {
     struct fix *f = *state;
-    mdal_t *dal = f->dal;
+    dal_t *dal = f->dal;
     char name[300];
 
     /* files that are not canonical escapes are not blocks */
@@ -393,9 +393,9 @@ static void test_foreign_and_long_names(void **state)
 static void test_missing(void **state)
 {
     struct fix *f = *state;
-    mdal_t *dal = f->dal;
-    mdal_block_t *b;
-    struct mdal_stat st;
+    dal_t *dal = f->dal;
+    dal_block_t *b;
+    struct dal_stat st;
 
     assert_int_equal(dal->ops->open_read(dal, &L0, "nope", &b), -ENOENT);
     assert_int_equal(dal->ops->stat(dal, &L0, "nope", &st), -ENOENT);
@@ -403,10 +403,10 @@ static void test_missing(void **state)
 
     /* block directories are not created on demand */
     struct fix g = *f;
-    mdal_t *raw;
+    dal_t *raw;
     dt_fmt(g.root, sizeof(g.root), "%s/unmounted", f->root);
     dt_posix(&g.d, g.root);
-    assert_int_equal(mdal_create(&g.d.dal, &g.r.repo, &raw), 0);
+    assert_int_equal(dal_create(&g.d.dal, &g.r.repo, &raw), 0);
     dt_log_capture();
     assert_int_equal(raw->ops->open_write(raw, &L1, "o", &b), -ENOENT);
     dt_log_expect(loc_path(&g, &L1, ".o."), "block directory is missing",
@@ -415,7 +415,7 @@ static void test_missing(void **state)
     dt_log_capture();
     assert_string_equal(dt_list(raw, &L1), "error -2");
     dt_log_expect(loc_path(&g, &L1, NULL), "cannot list", NULL);
-    mdal_destroy(raw);
+    dal_destroy(raw);
 }
 
 static void write_file(const char *path, const void *data, size_t len)
@@ -428,8 +428,8 @@ static void write_file(const char *path, const void *data, size_t len)
 
 static void expect_corrupt(struct fix *f, const char *obj)
 {
-    mdal_block_t *b;
-    struct mdal_stat st;
+    dal_block_t *b;
+    struct dal_stat st;
     dt_log_capture();
     assert_int_equal(f->dal->ops->open_read(f->dal, &L0, obj, &b), -EBADMSG);
     assert_int_equal(f->dal->ops->stat(f->dal, &L0, obj, &st), -EBADMSG);
@@ -465,19 +465,19 @@ static void test_corrupt(void **state)
 static void test_bad_args(void **state)
 {
     struct fix *f = *state;
-    mdal_t *dal = f->dal;
-    mdal_block_t *b;
-    struct mdal_loc bad = {0, 3, 0, 0};
+    dal_t *dal = f->dal;
+    dal_block_t *b;
+    struct dal_loc bad = {0, 3, 0, 0};
 
     dt_log_capture();
     assert_int_equal(dal->ops->open_write(dal, &bad, "obj9", &b), -EINVAL);
     dt_log_expect("posix DAL: object 'obj9': block 3 out of range (the repo "
                   "has 3)", NULL);
-    bad = (struct mdal_loc){0, 0, 0, 2};
+    bad = (struct dal_loc){0, 0, 0, 2};
     dt_log_capture();
     assert_int_equal(dal->ops->list(dal, &bad, dt_collect, NULL), -EINVAL);
     dt_log_expect("scatter 2 out of range", NULL);
-    bad = (struct mdal_loc){1, 0, 0, 0};
+    bad = (struct dal_loc){1, 0, 0, 0};
     dt_log_capture();
     assert_int_equal(dal->ops->open_read(dal, &bad, "o", &b), -EINVAL);
     assert_int_equal(dal->ops->open_read(dal, &L0, "", &b), -EINVAL);
@@ -489,7 +489,7 @@ static void test_bad_args(void **state)
 static void test_del_list(void **state)
 {
     struct fix *f = *state;
-    mdal_t *dal = f->dal;
+    dal_t *dal = f->dal;
     assert_int_equal(dt_write(dal, &L0, "one", 1, 1, 1, NULL), 0);
     assert_int_equal(dt_write(dal, &L0, "two", 1, 1, 1, NULL), 0);
     assert_int_equal(dt_write(dal, &L0, "three", 1, 1, 1, NULL), 0);
@@ -526,8 +526,8 @@ static void test_list_stops(void **state)
  * offsets. */
 static void direct_roundtrip(struct fix *f)
 {
-    mdal_t *dal = f->dal;
-    mdal_block_t *b;
+    dal_t *dal = f->dal;
+    dal_block_t *b;
     const size_t total = (1 << 20) + 3 * 4096 + 5003;
     unsigned char *buf = NULL;
     assert_int_equal(posix_memalign((void **)&buf, 4096, total + 1), 0);
@@ -570,7 +570,7 @@ static void test_odirect(void **state)
 static void test_odirect_fallback(void **state)
 {
     struct fix *f = *state;
-    mdal_destroy(f->dal);
+    dal_destroy(f->dal);
     dt_fmt(no_direct_prefix, sizeof(no_direct_prefix), "%s", f->root);
     direct_opens = 0;
     dt_log_capture();
@@ -588,7 +588,7 @@ static void test_odirect_fallback(void **state)
 /* ---- threads ------------------------------------------------------------ */
 
 struct worker {
-    mdal_t *dal;
+    dal_t *dal;
     unsigned id;
     int failures;
 };
@@ -598,8 +598,8 @@ static void *worker_main(void *arg)
     struct worker *w = arg;
     char name[32];
     for (unsigned i = 0; i < 10; i++) {
-        struct mdal_loc l = {0, i % 3, w->id % 2, i % 2};
-        mdal_block_t *b;
+        struct dal_loc l = {0, i % 3, w->id % 2, i % 2};
+        dal_block_t *b;
         dt_fmt(name, sizeof(name), "t%u/o%u", w->id, i);
         if (dt_write(w->dal, &l, name, 20000 + i, w->id * 100 + i, 3000,
                      name) != 0 ||

@@ -529,8 +529,8 @@ static void block_sizes(unsigned n, unsigned e, size_t psz,
         snprintf(obj, sizeof(obj), "size%llu", (unsigned long long)c[i].size);
         assert_int_equal(tne_put(env.ctx, obj, data, c[i].size, 0, NULL), 0);
         for (unsigned b = 0; b < n + e; b++) {
-            struct mdal_loc loc;
-            struct mdal_stat st;
+            struct dal_loc loc;
+            struct dal_stat st;
             ne_block_loc(env.ctx, obj, b, &loc);
             assert_int_equal(env.inner->ops->stat(env.inner, &loc, obj, &st),
                              0);

@@ -49,7 +49,7 @@ static void log_free(void)
 
 static void rules(struct tne_env *env, const char *r)
 {
-    assert_int_equal(mdal_fault_set_rules(ne_ctx_dal(env->ctx), r), 0);
+    assert_int_equal(dal_fault_set_rules(ne_ctx_dal(env->ctx), r), 0);
 }
 
 static uint8_t *data_of(size_t size, uint64_t seed)

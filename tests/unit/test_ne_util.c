@@ -20,14 +20,14 @@
 /* ---- the mask DAL ---------------------------------------------------- */
 
 struct mask_dal {
-    struct mdal base;
-    mdal_t *inner;
+    struct dal base;
+    dal_t *inner;
     _Atomic uint64_t missing, flip, badmeta, bytes;
 };
 
 struct mask_blk {
-    struct mdal_block base;
-    mdal_block_t *inner;
+    struct dal_block base;
+    dal_block_t *inner;
     unsigned block;
 };
 
@@ -36,13 +36,13 @@ struct mask_blk {
 #define IN(b) (MB(b)->inner)
 #define HAS(mask, b) (((mask) >> (b)) & 1)
 
-static int m_verify(mdal_t *d, int fix)
+static int m_verify(dal_t *d, int fix)
 {
     return MD(d)->inner->ops->verify(MD(d)->inner, fix);
 }
 
-static int wrap(mdal_t *d, const struct mdal_loc *loc, mdal_block_t *in,
-                mdal_block_t **out)
+static int wrap(dal_t *d, const struct dal_loc *loc, dal_block_t *in,
+                dal_block_t **out)
 {
     struct mask_blk *b = calloc(1, sizeof(*b));
     assert_non_null(b);
@@ -53,32 +53,32 @@ static int wrap(mdal_t *d, const struct mdal_loc *loc, mdal_block_t *in,
     return 0;
 }
 
-static int m_open_write(mdal_t *d, const struct mdal_loc *loc,
-                        const char *obj, mdal_block_t **out)
+static int m_open_write(dal_t *d, const struct dal_loc *loc,
+                        const char *obj, dal_block_t **out)
 {
-    mdal_block_t *in = NULL;
+    dal_block_t *in = NULL;
     int rc = MD(d)->inner->ops->open_write(MD(d)->inner, loc, obj, &in);
     return rc < 0 ? rc : wrap(d, loc, in, out);
 }
 
-static int m_open_read(mdal_t *d, const struct mdal_loc *loc,
-                       const char *obj, mdal_block_t **out)
+static int m_open_read(dal_t *d, const struct dal_loc *loc,
+                       const char *obj, dal_block_t **out)
 {
     if (HAS(MD(d)->missing, loc->block))
         return -ENOENT;
-    mdal_block_t *in = NULL;
+    dal_block_t *in = NULL;
     int rc = MD(d)->inner->ops->open_read(MD(d)->inner, loc, obj, &in);
     return rc < 0 ? rc : wrap(d, loc, in, out);
 }
 
-static ssize_t m_put(mdal_block_t *b, const void *buf, size_t len)
+static ssize_t m_put(dal_block_t *b, const void *buf, size_t len)
 {
     return IN(b)->dal->ops->put(IN(b), buf, len);
 }
 
 /* A flipped block returns its first byte of every get inverted: every
  * unit read (data or CRC) is wrong. */
-static ssize_t m_get(mdal_block_t *b, void *buf, size_t len, uint64_t off)
+static ssize_t m_get(dal_block_t *b, void *buf, size_t len, uint64_t off)
 {
     ssize_t n = IN(b)->dal->ops->get(IN(b), buf, len, off);
     if (n > 0 && HAS(MD(b->dal)->flip, MB(b)->block))
@@ -88,12 +88,12 @@ static ssize_t m_get(mdal_block_t *b, void *buf, size_t len, uint64_t off)
     return n;
 }
 
-static int m_set_meta(mdal_block_t *b, const void *m, size_t len)
+static int m_set_meta(dal_block_t *b, const void *m, size_t len)
 {
     return IN(b)->dal->ops->set_meta(IN(b), m, len);
 }
 
-static ssize_t m_get_meta(mdal_block_t *b, void *buf, size_t len)
+static ssize_t m_get_meta(dal_block_t *b, void *buf, size_t len)
 {
     ssize_t n = IN(b)->dal->ops->get_meta(IN(b), buf, len);
     if (n > 8 && HAS(MD(b->dal)->badmeta, MB(b)->block))
@@ -101,45 +101,45 @@ static ssize_t m_get_meta(mdal_block_t *b, void *buf, size_t len)
     return n;
 }
 
-static int m_close(mdal_block_t *b)
+static int m_close(dal_block_t *b)
 {
     int rc = IN(b)->dal->ops->close(IN(b));
     free(b);
     return rc;
 }
 
-static int m_abort(mdal_block_t *b)
+static int m_abort(dal_block_t *b)
 {
     int rc = IN(b)->dal->ops->abort(IN(b));
     free(b);
     return rc;
 }
 
-static int m_stat(mdal_t *d, const struct mdal_loc *loc, const char *obj,
-                  struct mdal_stat *st)
+static int m_stat(dal_t *d, const struct dal_loc *loc, const char *obj,
+                  struct dal_stat *st)
 {
     if (HAS(MD(d)->missing, loc->block))
         return -ENOENT;
     return MD(d)->inner->ops->stat(MD(d)->inner, loc, obj, st);
 }
 
-static int m_del(mdal_t *d, const struct mdal_loc *loc, const char *obj)
+static int m_del(dal_t *d, const struct dal_loc *loc, const char *obj)
 {
     return MD(d)->inner->ops->del(MD(d)->inner, loc, obj);
 }
 
-static int m_list(mdal_t *d, const struct mdal_loc *loc,
+static int m_list(dal_t *d, const struct dal_loc *loc,
                   int (*cb)(const char *, void *), void *arg)
 {
     return MD(d)->inner->ops->list(MD(d)->inner, loc, cb, arg);
 }
 
-static void m_destroy(mdal_t *d)
+static void m_destroy(dal_t *d)
 {
     free(d);
 }
 
-static const struct mdal_ops mask_ops = {
+static const struct dal_ops mask_ops = {
     .verify = m_verify, .open_write = m_open_write,
     .open_read = m_open_read, .put = m_put, .get = m_get,
     .set_meta = m_set_meta, .get_meta = m_get_meta, .close = m_close,
@@ -206,7 +206,7 @@ void tne_setup(struct tne_env *env, unsigned n, unsigned e, size_t psz,
     assert_non_null(mkdtemp(env->dir));
     env->cfg = load_cfg(env, n, e, psz, kind);
     env->repo = &env->cfg->repos[0];
-    assert_int_equal(mdal_create(env->repo->dal, env->repo, &env->inner), 0);
+    assert_int_equal(dal_create(env->repo->dal, env->repo, &env->inner), 0);
     assert_int_equal(env->inner->ops->verify(env->inner, 1), 0);
     struct mask_dal *m = calloc(1, sizeof(*m));
     assert_non_null(m);
@@ -218,7 +218,7 @@ void tne_setup(struct tne_env *env, unsigned n, unsigned e, size_t psz,
     ne_opts_default(&o);
     o.threads = threads;
     o.write_quorum = quorum;
-    mdal_t *use = kind == TNE_MASKED ? env->mask : env->inner;
+    dal_t *use = kind == TNE_MASKED ? env->mask : env->inner;
     assert_int_equal(ne_ctx_create_dal(env->repo, &o, use, &env->ctx), 0);
 }
 
@@ -234,8 +234,8 @@ static int rm_one(const char *p, const struct stat *st, int flag,
 void tne_teardown(struct tne_env *env)
 {
     ne_ctx_destroy(env->ctx);
-    mdal_destroy(env->mask);
-    mdal_destroy(env->inner);
+    dal_destroy(env->mask);
+    dal_destroy(env->inner);
     mcfg_free(env->cfg);
     nftw(env->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     memset(env, 0, sizeof(*env));
@@ -293,12 +293,12 @@ ssize_t tne_get(ne_ctx_t *ctx, const char *obj, uint8_t **out)
 int tne_block_read(struct tne_env *env, const char *obj, unsigned b,
                    uint8_t **data, size_t *len, uint8_t *meta, size_t *mlen)
 {
-    mdal_t *d = env->inner;
-    struct mdal_loc loc;
+    dal_t *d = env->inner;
+    struct dal_loc loc;
     ne_block_loc(env->ctx, obj, b, &loc);
-    struct mdal_stat st;
+    struct dal_stat st;
     int rc = d->ops->stat(d, &loc, obj, &st);
-    mdal_block_t *blk = NULL;
+    dal_block_t *blk = NULL;
     if (rc == 0)
         rc = d->ops->open_read(d, &loc, obj, &blk);
     if (rc < 0)
@@ -322,10 +322,10 @@ int tne_block_write(struct tne_env *env, const char *obj, unsigned b,
                     const uint8_t *data, size_t len, const uint8_t *meta,
                     size_t mlen)
 {
-    mdal_t *d = env->inner;
-    struct mdal_loc loc;
+    dal_t *d = env->inner;
+    struct dal_loc loc;
     ne_block_loc(env->ctx, obj, b, &loc);
-    mdal_block_t *blk = NULL;
+    dal_block_t *blk = NULL;
     int rc = d->ops->open_write(d, &loc, obj, &blk);
     if (rc < 0)
         return rc;
@@ -354,7 +354,7 @@ void tne_corrupt(struct tne_env *env, const char *obj, unsigned b, long off)
 
 int tne_block_delete(struct tne_env *env, const char *obj, unsigned b)
 {
-    struct mdal_loc loc;
+    struct dal_loc loc;
     ne_block_loc(env->ctx, obj, b, &loc);
     return env->inner->ops->del(env->inner, &loc, obj);
 }

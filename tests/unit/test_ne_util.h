@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "marfs_config.h"
 #include "dal.h"
 #include "ne.h"
 
@@ -22,8 +22,8 @@ struct tne_env {
     char dir[256];
     const struct mcfg *cfg;
     const struct mcfg_repo *repo;
-    mdal_t *inner;          /* the repo's own DAL stack */
-    mdal_t *mask;           /* the mask DAL over it (if asked for) */
+    dal_t *inner;          /* the repo's own DAL stack */
+    dal_t *mask;           /* the mask DAL over it (if asked for) */
     ne_ctx_t *ctx;
 };
 

@@ -1,0 +1,129 @@
+/*
+ * api_internal.h - shared by the api_*.c files that implement marfs.h.
+ *
+ * Owns the context (config, one erasure context per repo, one metadata
+ * handle per namespace), path resolution with the namespace permission
+ * check, and the file handle.
+ */
+#ifndef MARFS_API_INTERNAL_H
+#define MARFS_API_INTERNAL_H
+
+#include <limits.h>
+#include <pthread.h>
+
+#include "marfs_config.h"
+#include "marfs.h"
+#include "mdal.h"
+#include "ne.h"
+#include "sread.h"
+#include "stream.h"
+#include "tag.h"
+
+struct marfs_ctx {
+    const struct mcfg *cfg;
+    enum marfs_mode mode;
+    ne_ctx_t **ne;              /* by repo index */
+    struct mdal_ns **md;        /* by index in cfg->all_ns */
+};
+
+/* A path resolved to its namespace. */
+struct api_path {
+    const struct mcfg_ns *ns;
+    struct mdal_ns *md;
+    ne_ctx_t *ne;
+    const struct mcfg_repo *repo;
+    char rel[PATH_MAX];         /* relative to the namespace tree; "" = root */
+};
+
+/* Permissions an operation needs (enum mcfg_perm bits). */
+#define NEED_RM MCFG_PERM_RM
+#define NEED_WM MCFG_PERM_WM
+#define NEED_RD MCFG_PERM_RD
+#define NEED_WD MCFG_PERM_WD
+
+/* Resolve path (no symlink following) and check the mode's permissions.
+ * -EINVAL outside mnt_top, -EACCES without permission, -ENAMETOOLONG. */
+int api_resolve(marfs_ctx_t *ctx, const char *path, unsigned need,
+                struct api_path *out);
+/* For a path about to be created: -EPERM for an internal name. */
+int api_resolve_create(marfs_ctx_t *ctx, const char *path, unsigned need,
+                       struct api_path *out);
+/* Follow final symlinks; cur (PATH_MAX bytes) gets the final path. */
+int api_follow_path(marfs_ctx_t *ctx, const char *path, unsigned need,
+                    struct api_path *out, char *cur);
+/* Same, following a final symlink (up to 40 links), into any namespace. */
+int api_resolve_follow(marfs_ctx_t *ctx, const char *path, unsigned need,
+                       struct api_path *out);
+
+/* Parent directory fd (O_PATH) and last name of a resolved path; for a
+ * namespace root, name is "" and fd is the tree itself. */
+int api_parent(const struct api_path *ap, int *fd, char *name);
+
+/* Read and decode the tag of the file at (dirfd, name) or of fd (name
+ * NULL).  -ENODATA if it has none, -EINVAL if the tag is corrupt. */
+int api_read_tag(int fd, const char *name, struct ftag *tag);
+int api_write_tag(int fd, const struct ftag *tag);
+
+enum fh_kind {
+    FH_READ,       /* marfs_open O_RDONLY */
+    FH_WRITE,      /* marfs_creat: sequential writer in a pack stream */
+    FH_NTO1,       /* declared size: chunk writer */
+};
+
+struct marfs_fh {
+    marfs_ctx_t *ctx;
+    enum fh_kind kind;
+    struct api_path ap;
+    char path[PATH_MAX];        /* as given, for messages */
+    struct ftag tag;
+    char refdir[64];            /* ref dir of the inode, relative to ref/ */
+    mode_t mode;                /* requested mode */
+    mode_t created_mode;        /* the inode's mode as created */
+    char *rpath;                /* recovery path (below mnt_top), or NULL */
+    struct timespec created_mtime;
+    int fd;                     /* the inode (writers), -1 otherwise */
+    /* FH_READ */
+    struct sread *rd;
+    uint64_t pos;
+    /* FH_WRITE */
+    struct stream *st;
+    int begun;                  /* the file has begun in the stream */
+    int failed;
+    /* FH_NTO1 */
+    struct stream_chunk *chunk;
+    uint64_t chunk_k;
+    uint64_t chunk_next;        /* file offset the open chunk expects */
+};
+
+/* Finish a sequential writer's file (its completion may be deferred to
+ * when the object holding it is published) and free fh, keeping its
+ * stream open for the caller: returns the stream through *keep. */
+int api_write_end(marfs_fh_t *fh, struct stream **keep);
+
+/* The inode's recovery path, if a writer declared one. */
+#define RPATH_XATTR "user.marfs.rpath"
+int api_load_rpath(marfs_fh_t *fh);
+void api_fh_free(marfs_fh_t *fh);
+
+/* Recovery fields of a writer's file (path, ref, owner, mode). */
+int api_fill_record(const marfs_fh_t *fh, struct obj_record *rec);
+
+/* What removing the user name (pfd, name) releases from usage: a file
+ * counts until its last user link goes (its other link is the ref
+ * tree's).  Call with the namespace's lock held, and apply the result
+ * only if the removal succeeded. */
+struct api_release {
+    int64_t files, bytes;
+    ino_t ino;
+};
+struct api_release api_last_link(int pfd, const char *name);
+void api_release(struct quota *q, struct api_release r);
+
+/* What stat reports of an inode: user links only, data blocks. */
+void api_fix_stat(struct stat *st);
+
+/* Marker file of an N:1 chunk in the ref dir: "<ref>#c<k>". */
+void api_chunk_marker(const struct ftag *tag, uint64_t k, char *buf,
+                      size_t bufsz);
+
+#endif

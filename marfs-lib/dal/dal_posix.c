@@ -1,0 +1,569 @@
+/*
+ * dal_posix.c - the posix DAL: one file per block under a directory tree.
+ *
+ * Owns: mapping a location to sec_root/<dir_template>/<escaped name>,
+ * publishing blocks atomically (write a hidden temporary, fsync, rename on
+ * close), reading the meta trailer, verify/fix of the directory tree, del
+ * and list.  Block directories are NOT created on demand: a missing one
+ * usually means a capacity file system is not mounted, and writing into
+ * the mount point would fill the wrong disk; verify(fix) creates them.
+ * Layout and format: doc/dal.md.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dal_internal.h"
+#include "dal_posix.h"
+#include "hash.h"
+#include "log.h"
+
+struct px_dal {
+    struct dal base;
+    struct dal_geom geom;
+    char *root;          /* sec_root without a trailing '/' */
+    char *tmpl;          /* dir_template */
+    int odirect;
+    int warned_direct;   /* O_DIRECT refusal already reported */
+};
+
+struct px_block {
+    struct dal_block base;
+    struct px_io io;
+    int writing;
+    char *path;          /* the block's published name */
+    char *tmp;           /* write: the temporary being written */
+    uint64_t len;        /* data bytes written / in the block */
+    int64_t mtime;
+    int has_meta;
+    uint32_t mlen;
+    unsigned char *meta;
+};
+
+static const struct dal_ops px_ops;
+
+/* ---- paths ------------------------------------------------------------ */
+
+/* sec_root/<template filled in> into buf; 0 or -ENAMETOOLONG. */
+static int px_dir(const struct px_dal *d, const struct dal_loc *loc,
+                  char *buf, size_t sz)
+{
+    size_t o = (size_t)snprintf(buf, sz, "%s/", d->root);
+    for (const char *t = d->tmpl; *t != '\0' && o < sz; t++) {
+        const char *ph = "pbcs";
+        const char *k = t[0] == '{' && t[1] != '\0' && t[2] == '}'
+                            ? strchr(ph, t[1]) : NULL;
+        if (k == NULL || *k == '\0') {
+            buf[o++] = *t;
+            continue;
+        }
+        unsigned v[4] = {loc->pod, loc->block, loc->cap, loc->scatter};
+        o += (size_t)snprintf(buf + o, sz - o, "%u", v[k - ph]);
+        t += 2;
+    }
+    if (o >= sz) {
+        buf[sz - 1] = '\0';
+        LOG_ERR("posix DAL: block directory under %s is longer than PATH_MAX",
+                d->root);
+        return -ENAMETOOLONG;
+    }
+    buf[o] = '\0';
+    return 0;
+}
+
+/* Escaped name of obj into esc (PX_ESC_MAX + 1 bytes). */
+static int px_name(const char *obj, char *esc)
+{
+    if (px_escape(obj, esc, PX_ESC_MAX + 1) == 0)
+        return 0;
+    LOG_ERR("posix DAL: object name '%.64s...' is too long (escaped it "
+            "exceeds %d bytes)", obj, PX_ESC_MAX);
+    return -ENAMETOOLONG;
+}
+
+/* Directory path and published block path of (loc, obj). */
+static int px_paths(const struct px_dal *d, const struct dal_loc *loc,
+                    const char *obj, char *dir, char *path)
+{
+    char esc[PX_ESC_MAX + 1];
+    int rc = dal_loc_check(&d->geom, "posix", loc, obj);
+    if (rc == 0)
+        rc = px_dir(d, loc, dir, PATH_MAX);
+    if (rc == 0)
+        rc = px_name(obj, esc);
+    if (rc == 0 && snprintf(path, PATH_MAX, "%s/%s", dir, esc) >= PATH_MAX) {
+        LOG_ERR("posix DAL: path of object '%s' in %s exceeds PATH_MAX", obj,
+                dir);
+        rc = -ENAMETOOLONG;
+    }
+    return rc;
+}
+
+/* 64 unpredictable bits for temporary names (unique across hosts that
+ * share a directory, where pids collide). */
+static uint64_t tmp_token(void)
+{
+    static uint64_t counter;
+    uint64_t r;
+    if (getrandom(&r, sizeof(r), GRND_NONBLOCK) == (ssize_t)sizeof(r))
+        return r;
+    return mhash_mix64(dal_now_ns() ^ (uint64_t)getpid() << 40 ^
+                       __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
+}
+
+/* dir/.<escaped>.<16 hex> for the block at path (dir/<escaped>). */
+static char *tmp_path(const char *path)
+{
+    const char *base = strrchr(path, '/') + 1;
+    char *out = NULL;
+    if (asprintf(&out, "%.*s.%s.%016" PRIx64, (int)(base - path), path, base,
+                 tmp_token()) < 0)
+        return NULL;
+    return out;
+}
+
+/* ---- create / destroy ------------------------------------------------- */
+
+static int px_params(struct px_dal *d, const struct mcfg_dal *cfg)
+{
+    char name[96];
+    const char *root = mcfg_dal_param(cfg, "sec_root");
+    const char *tmpl = mcfg_dal_param(cfg, "dir_template");
+    const char *od = mcfg_dal_param(cfg, "odirect");
+    dal_cfg_name(cfg, name, sizeof(name));
+    if (root == NULL || root[0] != '/') {
+        LOG_ERR("%s: sec_root '%s' must be an absolute path", name,
+                root ? root : "(missing)");
+        return -EINVAL;
+    }
+    if (tmpl == NULL || strstr(tmpl, "{b}") == NULL) {
+        LOG_ERR("%s: dir_template '%s' must contain {b}", name,
+                tmpl ? tmpl : "(missing)");
+        return -EINVAL;
+    }
+    if (od != NULL && strcmp(od, "yes") != 0 && strcmp(od, "no") != 0) {
+        LOG_ERR("%s: odirect '%s' is neither yes nor no", name, od);
+        return -EINVAL;
+    }
+    d->odirect = od != NULL && strcmp(od, "yes") == 0;
+    d->root = strdup(root);
+    d->tmpl = strdup(tmpl);
+    if (d->root == NULL || d->tmpl == NULL)
+        return -ENOMEM;
+    for (size_t n = strlen(d->root); n > 0 && d->root[n - 1] == '/'; n--)
+        d->root[n - 1] = '\0';
+    return 0;
+}
+
+static void px_destroy(dal_t *dal)
+{
+    struct px_dal *d = (struct px_dal *)dal;
+    free(d->root);
+    free(d->tmpl);
+    free(d);
+}
+
+int dal_posix_create(const struct mcfg_dal *cfg, const struct mcfg_repo *repo,
+                      dal_t *inner, dal_t **out)
+{
+    (void)inner;
+    struct px_dal *d = calloc(1, sizeof(*d));
+    if (d == NULL)
+        return -ENOMEM;
+    d->base.ops = &px_ops;
+    d->base.type = "posix";
+    dal_geom_init(&d->geom, repo);
+    int rc = px_params(d, cfg);
+    if (rc < 0) {
+        px_destroy(&d->base);
+        return rc;
+    }
+    *out = &d->base;
+    return 0;
+}
+
+/* ---- verify ----------------------------------------------------------- */
+
+/* mkdir -p with mode 0700 for every missing component. */
+static int mkdir_p(char *path)
+{
+    for (char *s = strchr(path + 1, '/');; s = strchr(s + 1, '/')) {
+        if (s != NULL)
+            *s = '\0';
+        int rc = mkdir(path, 0700) < 0 && errno != EEXIST ? -errno : 0;
+        if (s != NULL)
+            *s = '/';
+        if (rc < 0 || s == NULL)
+            return rc;
+    }
+}
+
+/* Check one block directory (creating it when fix); 0 or -errno. */
+static int check_dir(char *path, int fix)
+{
+    struct stat st;
+    int rc = stat(path, &st) < 0 ? -errno : 0;
+    if (rc == -ENOENT && fix && (rc = mkdir_p(path)) == 0)
+        rc = stat(path, &st) < 0 ? -errno : 0;
+    if (rc < 0)
+        return rc;
+    if (!S_ISDIR(st.st_mode))
+        return -ENOTDIR;
+    return access(path, W_OK | X_OK) < 0 ? -errno : 0;
+}
+
+static int px_verify(dal_t *dal, int fix)
+{
+    struct px_dal *d = (struct px_dal *)dal;
+    const struct dal_geom *g = &d->geom;
+    uint64_t total = (uint64_t)g->pods * g->blocks * g->caps * g->scatters;
+    uint64_t bad = 0;
+    int first = 0;
+    char dir[PATH_MAX];
+    for (uint64_t i = 0; i < total; i++) {
+        struct dal_loc loc = {
+            .scatter = (unsigned)(i % g->scatters),
+            .cap = (unsigned)(i / g->scatters % g->caps),
+            .block = (unsigned)(i / g->scatters / g->caps % g->blocks),
+            .pod = (unsigned)(i / g->scatters / g->caps / g->blocks),
+        };
+        int rc = px_dir(d, &loc, dir, sizeof(dir));
+        if (rc == 0)
+            rc = check_dir(dir, fix);
+        if (rc < 0 && bad++ < 10)
+            LOG_ERR("posix DAL: block directory %s: %s%s", dir, strerror(-rc),
+                    rc == -ENOENT ? " (verify with fix creates it)" : "");
+        if (rc < 0 && first == 0)
+            first = rc;
+    }
+    if (bad > 10)
+        LOG_ERR("posix DAL: %" PRIu64 " of %" PRIu64 " block directories under "
+                "%s are unusable", bad, total, d->root);
+    return first;
+}
+
+/* ---- handles ---------------------------------------------------------- */
+
+static struct px_block *new_block(dal_t *dal, const char *path, int writing)
+{
+    struct px_block *h = calloc(1, sizeof(*h));
+    if (h == NULL || (h->path = strdup(path)) == NULL) {
+        free(h);
+        return NULL;
+    }
+    h->base.dal = dal;
+    h->io.fd = -1;
+    h->writing = writing;
+    return h;
+}
+
+static void free_block(struct px_block *h)
+{
+    px_io_close(&h->io);
+    free(h->path);
+    free(h->tmp);
+    free(h->meta);
+    free(h);
+}
+
+/* Tell once per DAL that O_DIRECT was asked for but is not available. */
+static void note_direct(struct px_dal *d, const char *path, int direct)
+{
+    if (d->odirect && !direct &&
+        !__atomic_exchange_n(&d->warned_direct, 1, __ATOMIC_RELAXED))
+        LOG_WARN("posix DAL: the file system of %s refuses O_DIRECT; using "
+                 "buffered I/O", path);
+}
+
+static int px_open_write(dal_t *dal, const struct dal_loc *loc,
+                         const char *obj, dal_block_t **out)
+{
+    struct px_dal *d = (struct px_dal *)dal;
+    char dir[PATH_MAX], path[PATH_MAX];
+    int rc = px_paths(d, loc, obj, dir, path);
+    if (rc < 0)
+        return rc;
+    struct px_block *h = new_block(dal, path, 1);
+    if (h == NULL || (h->tmp = tmp_path(path)) == NULL) {
+        if (h != NULL)
+            free_block(h);
+        return -ENOMEM;
+    }
+    h->io.fd = px_open(h->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                       d->odirect, &h->io.direct);
+    if (h->io.fd < 0) {
+        rc = h->io.fd;
+        LOG_ERR("posix DAL: cannot create block %s: %s%s", h->tmp,
+                strerror(-rc), rc == -ENOENT ? " (the block directory is "
+                "missing; verify with fix creates it)" : "");
+        free_block(h);
+        return rc;
+    }
+    note_direct(d, dir, h->io.direct);
+    *out = &h->base;
+    return 0;
+}
+
+/* Read and check footer and meta of an open block file. */
+static int load_trailer(struct px_block *h)
+{
+    unsigned char foot[PX_FOOTER];
+    struct px_footer f;
+    struct stat st;
+    if (fstat(h->io.fd, &st) < 0)
+        return -errno;
+    h->mtime = st.st_mtime;
+    if ((uint64_t)st.st_size < PX_FOOTER ||
+        px_io_pread(&h->io, foot, PX_FOOTER, (uint64_t)st.st_size - PX_FOOTER)
+            != PX_FOOTER ||
+        px_footer_decode(foot, &f) < 0 || f.meta_len > DAL_META_MAX ||
+        f.data_len + f.meta_len + PX_FOOTER != (uint64_t)st.st_size)
+        return -EBADMSG;
+    h->len = f.data_len;
+    h->mlen = f.meta_len;
+    h->has_meta = (f.flags & PX_HAS_META) != 0;
+    if ((h->meta = malloc(f.meta_len ? f.meta_len : 1)) == NULL)
+        return -ENOMEM;
+    if (px_io_pread(&h->io, h->meta, f.meta_len, f.data_len) !=
+            (ssize_t)f.meta_len ||
+        !px_meta_ok(foot, h->meta, f.meta_len))
+        return -EBADMSG;
+    return 0;
+}
+
+/* Open the published block at path for reading. */
+static int open_block(struct px_dal *d, const char *path, struct px_block **out)
+{
+    struct px_block *h = new_block(&d->base, path, 0);
+    if (h == NULL)
+        return -ENOMEM;
+    int rc = h->io.fd = px_open(path, O_RDONLY | O_CLOEXEC, d->odirect,
+                                &h->io.direct);
+    if (rc >= 0)
+        rc = load_trailer(h);
+    if (rc == -EBADMSG)
+        LOG_ERR("posix DAL: block %s has no valid trailer (format version "
+                "%d): corrupt or not a block", path, PX_FORMAT_VERSION);
+    else if (rc < 0 && rc != -ENOENT)
+        LOG_ERR("posix DAL: cannot read block %s: %s", path, strerror(-rc));
+    else if (rc == -ENOENT)
+        LOG_DEBUG("posix DAL: no block %s", path);
+    if (rc < 0) {
+        free_block(h);
+        return rc;
+    }
+    note_direct(d, path, h->io.direct);
+    *out = h;
+    return 0;
+}
+
+static int px_open_read(dal_t *dal, const struct dal_loc *loc,
+                        const char *obj, dal_block_t **out)
+{
+    struct px_dal *d = (struct px_dal *)dal;
+    char dir[PATH_MAX], path[PATH_MAX];
+    struct px_block *h;
+    int rc = px_paths(d, loc, obj, dir, path);
+    if (rc == 0 && (rc = open_block(d, path, &h)) == 0)
+        *out = &h->base;
+    return rc;
+}
+
+/* ---- data and meta ---------------------------------------------------- */
+
+static ssize_t px_put(dal_block_t *blk, const void *buf, size_t len)
+{
+    struct px_block *h = (struct px_block *)blk;
+    if (!h->writing)
+        return -EBADF;
+    int rc = px_io_append(&h->io, buf, len);
+    if (rc < 0) {
+        LOG_ERR("posix DAL: writing block %s at offset %" PRIu64 ": %s",
+                h->tmp, h->len, strerror(-rc));
+        return rc;
+    }
+    h->len += len;
+    return (ssize_t)len;
+}
+
+static ssize_t px_get(dal_block_t *blk, void *buf, size_t len, uint64_t off)
+{
+    struct px_block *h = (struct px_block *)blk;
+    if (h->writing)
+        return -EBADF;
+    if (off >= h->len)
+        return 0;
+    if (len > h->len - off)
+        len = (size_t)(h->len - off);
+    ssize_t n = px_io_pread(&h->io, buf, len, off);
+    if (n < 0)
+        LOG_ERR("posix DAL: reading block %s at offset %" PRIu64 ": %s",
+                h->path, off, strerror((int)-n));
+    return n;
+}
+
+static int px_set_meta(dal_block_t *blk, const void *meta, size_t len)
+{
+    struct px_block *h = (struct px_block *)blk;
+    char what[PATH_MAX + 32];
+    if (!h->writing)
+        return -EBADF;
+    snprintf(what, sizeof(what), "posix DAL: block %s", h->path);
+    int rc = dal_meta_dup(meta, len, &h->meta, what);
+    if (rc == 0) {
+        h->mlen = (uint32_t)len;
+        h->has_meta = 1;
+    }
+    return rc;
+}
+
+static ssize_t px_get_meta(dal_block_t *blk, void *buf, size_t len)
+{
+    struct px_block *h = (struct px_block *)blk;
+    return dal_meta_copy(buf, len, h->meta, h->mlen, h->has_meta);
+}
+
+/* ---- close / abort ---------------------------------------------------- */
+
+/* Trailer, flush, fsync, close, rename: the block appears complete or
+ * not at all. */
+static int publish(struct px_block *h)
+{
+    unsigned char foot[PX_FOOTER];
+    px_footer_encode(foot, h->has_meta ? PX_HAS_META : 0, h->meta, h->mlen,
+                     h->len);
+    int rc = px_io_append(&h->io, h->meta, h->mlen);
+    if (rc == 0)
+        rc = px_io_append(&h->io, foot, PX_FOOTER);
+    if (rc == 0)
+        rc = px_io_flush(&h->io);
+    if (rc == 0 && fsync(h->io.fd) < 0)
+        rc = -errno;
+    int crc = px_io_close(&h->io);
+    if (rc == 0)
+        rc = crc;
+    if (rc == 0 && rename(h->tmp, h->path) < 0)
+        rc = -errno;
+    if (rc < 0)
+        LOG_ERR("posix DAL: cannot publish block %s: %s", h->path,
+                strerror(-rc));
+    return rc;
+}
+
+static int px_close(dal_block_t *blk)
+{
+    struct px_block *h = (struct px_block *)blk;
+    int rc = h->writing ? publish(h) : px_io_close(&h->io);
+    if (rc < 0 && h->writing)
+        unlink(h->tmp);
+    free_block(h);
+    return rc;
+}
+
+static int px_abort(dal_block_t *blk)
+{
+    struct px_block *h = (struct px_block *)blk;
+    int rc = 0;
+    px_io_close(&h->io);
+    if (h->writing && unlink(h->tmp) < 0) {
+        rc = -errno;
+        LOG_ERR("posix DAL: cannot remove temporary %s: %s", h->tmp,
+                strerror(errno));
+    }
+    free_block(h);
+    return rc;
+}
+
+/* ---- stat / del / list ------------------------------------------------ */
+
+static int px_stat(dal_t *dal, const struct dal_loc *loc, const char *obj,
+                   struct dal_stat *st)
+{
+    char dir[PATH_MAX], path[PATH_MAX];
+    struct px_block *h;
+    int rc = px_paths((struct px_dal *)dal, loc, obj, dir, path);
+    if (rc == 0 && (rc = open_block((struct px_dal *)dal, path, &h)) == 0) {
+        st->size = h->len;
+        st->mtime = h->mtime;
+        free_block(h);
+    }
+    return rc;
+}
+
+static int px_del(dal_t *dal, const struct dal_loc *loc, const char *obj)
+{
+    char dir[PATH_MAX], path[PATH_MAX];
+    int rc = px_paths((struct px_dal *)dal, loc, obj, dir, path);
+    if (rc == 0 && unlink(path) < 0) {
+        rc = -errno;
+        if (rc == -ENOENT)
+            LOG_DEBUG("posix DAL: no block %s to delete", path);
+        else
+            LOG_ERR("posix DAL: cannot delete block %s: %s", path,
+                    strerror(errno));
+    }
+    return rc;
+}
+
+/* Call cb for each published block of the open directory dp. */
+static int list_dir(DIR *dp, int (*cb)(const char *obj, void *arg), void *arg)
+{
+    char obj[PX_ESC_MAX + 1];
+    struct dirent *de;
+    int rc = 0;
+    while (rc == 0 && (de = readdir(dp)) != NULL) {
+        /* temporaries (and . ..) start with '.'; escaped names never do;
+         * names that are not canonical escapes are not blocks */
+        if (de->d_name[0] == '.' ||
+            px_unescape(de->d_name, obj, sizeof(obj)) < 0)
+            continue;
+        rc = cb(obj, arg);
+    }
+    return rc;
+}
+
+static int px_list(dal_t *dal, const struct dal_loc *loc,
+                   int (*cb)(const char *obj, void *arg), void *arg)
+{
+    struct px_dal *d = (struct px_dal *)dal;
+    char dir[PATH_MAX];
+    int rc = dal_loc_check(&d->geom, "posix", loc, NULL);
+    if (rc == 0)
+        rc = px_dir(d, loc, dir, sizeof(dir));
+    if (rc < 0)
+        return rc;
+    DIR *dp = opendir(dir);
+    if (dp == NULL) {
+        rc = -errno;
+        LOG_ERR("posix DAL: cannot list block directory %s: %s", dir,
+                strerror(errno));
+        return rc;
+    }
+    rc = list_dir(dp, cb, arg);
+    closedir(dp);
+    return rc;
+}
+
+static const struct dal_ops px_ops = {
+    .verify = px_verify,
+    .open_write = px_open_write,
+    .open_read = px_open_read,
+    .put = px_put,
+    .get = px_get,
+    .set_meta = px_set_meta,
+    .get_meta = px_get_meta,
+    .close = px_close,
+    .abort = px_abort,
+    .stat = px_stat,
+    .del = px_del,
+    .list = px_list,
+    .destroy = px_destroy,
+};

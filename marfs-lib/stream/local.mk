@@ -1,0 +1,9 @@
+# marfs-lib/stream/local.mk - layer 5: data streams (packing consecutive
+# files into shared objects, chunking big files, N:1 chunk writers) and
+# the stream reader.  Calls meta, ne, dal, config and util.
+noinst_LTLIBRARIES += marfs-lib/stream/libstream.la
+marfs_lib_stream_libstream_la_SOURCES = \
+	marfs-lib/stream/stream.h marfs-lib/stream/stream.c \
+	marfs-lib/stream/stream_chunk.c \
+	marfs-lib/stream/sread.h marfs-lib/stream/sread.c
+marfs_lib_stream_libstream_la_CPPFLAGS = $(INC_STREAM)

@@ -1,0 +1,16 @@
+# marfs-lib/util/local.mk - layer 0: logging, hashing, the file checksum.
+# Calls nothing of marfs; every layer above may call it.
+noinst_LTLIBRARIES += marfs-lib/util/libutil.la
+marfs_lib_util_libutil_la_SOURCES = \
+	marfs-lib/util/log.c marfs-lib/util/log.h \
+	marfs-lib/util/hash.c marfs-lib/util/hash.h \
+	marfs-lib/util/crc64.c marfs-lib/util/crc.h \
+	marfs-lib/util/modestr.c marfs-lib/util/modestr.h
+marfs_lib_util_libutil_la_CPPFLAGS = $(INC_UTIL) $(ISAL_CFLAGS)
+pkginclude_HEADERS += marfs-lib/util/log.h
+
+check_PROGRAMS += tests/unit/test_log
+UNIT_TESTS += tests/unit/test_log
+tests_unit_test_log_SOURCES = tests/unit/test_log.c
+tests_unit_test_log_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_log_LDADD = $(TEST_LIBS)
