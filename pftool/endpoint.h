@@ -128,8 +128,7 @@ void ep_term_all(void);
 /* For kernel-to-kernel copies (copy_file_range): fd of a POSIX file. */
 int ep_posix_fd(const struct ep_file *f);
 
-/* CRC-64 (marfs_file_checksum's) of a file read through ep, using buf;
- * -ENOTSUP when the marfs library is not built in. */
+/* CRC-64 (marfs_file_checksum's) of a file read through ep, using buf. */
 int ep_checksum_file(struct ep *ep, const char *path, off_t size, char *buf,
                      size_t bufsz, uint64_t *crc);
 
@@ -137,8 +136,15 @@ int ep_checksum_file(struct ep *ep, const char *path, off_t size, char *buf,
 int ep_posix_new(struct ep **out);
 int ep_null_new(struct ep **out);
 int ep_synth_new(const char *spec, struct ep **out);
-int ep_marfs_new(const struct pf_opts *o, struct ep **out);
-/* Is path one the marfs endpoint serves (under the config's mnt_top)? */
+/* The marfs endpoint: one per process, set up (marfs_init, the one read
+ * of marfs.xml) the first time a path is checked with a config named. */
+int ep_marfs_get(struct ep **out);
+/* Term the marfs endpoint if ep_term_all did not (it was never used). */
+void ep_marfs_release(void);
+/* Is path one the marfs endpoint serves (under the config's mnt_top)?
+ * 1 or 0; -EINVAL if a config was named but is not usable: then nothing
+ * may be taken for POSIX, or a copy meant for marfs would land in a
+ * local /campaign. */
 int ep_marfs_claims(const char *path, const struct pf_opts *o);
 
 #define EP_NULL_PREFIX "null:"

@@ -10,43 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "marfs_config.h"
 #include "log.h"
 #include "pftool.h"
 
 static struct ep *eps[EP_MARFS + 1];
-static const struct mcfg *marfs_cfg;
-static int marfs_cfg_tried;
-
-static const char *config_path(const struct pf_opts *o)
-{
-    if (o && o->config)
-        return o->config;
-    const char *env = getenv("MARFS_CONFIG");
-    return env && *env ? env : NULL;
-}
-
-/* 1 if path is under the marfs config's mnt_top, 0 if not, -EINVAL if
- * a config was named but cannot be loaded: then nothing may be taken for
- * POSIX, or a copy meant for marfs would land in a local /campaign. */
-int ep_marfs_claims(const char *path, const struct pf_opts *o)
-{
-    const char *cfgpath = config_path(o);
-    if (cfgpath == NULL || path[0] != '/')
-        return 0;
-    if (!marfs_cfg_tried) {
-        marfs_cfg_tried = 1;
-        if (mcfg_load(cfgpath, stderr, &marfs_cfg) < 0) {
-            LOG_ERR("%s: the marfs config is not usable (see above)",
-                    cfgpath);
-            marfs_cfg = NULL;
-        }
-    }
-    if (marfs_cfg == NULL)
-        return -EINVAL;
-    const struct mcfg_ns *ns;
-    return mcfg_lookup(marfs_cfg, path, &ns, NULL, 0) == 0;
-}
 
 static int kind_of(const char *path, const struct pf_opts *o,
                    enum ep_kind *k)
@@ -80,7 +47,7 @@ int ep_for_path(const char *path, const struct pf_opts *o, struct ep **out)
             rc = ep_synth_new(path, &eps[k]);
             break;
         case EP_MARFS:
-            rc = ep_marfs_new(o, &eps[k]);
+            rc = ep_marfs_get(&eps[k]);
             break;
         default:
             rc = ep_posix_new(&eps[k]);
@@ -100,8 +67,5 @@ void ep_term_all(void)
             eps[k]->ops->term(eps[k]);
         eps[k] = NULL;
     }
-    if (marfs_cfg)
-        mcfg_free(marfs_cfg);
-    marfs_cfg = NULL;
-    marfs_cfg_tried = 0;
+    ep_marfs_release();
 }

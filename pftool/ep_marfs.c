@@ -14,14 +14,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "marfs_config.h"
+#include "log.h"
 #include "marfs.h"
 #include "pftool.h"
 
 struct mfs {
     marfs_ctx_t *ctx;
-    const struct mcfg *cfg;     /* for the repos' chunk sizes */
 };
+
+/* The process's marfs endpoint; tried once per process (ep_term_all
+ * resets it through mf_term). */
+static struct ep *the_ep;
+static int the_ep_tried;
 
 struct ep_file {
     marfs_fh_t *fh;
@@ -280,12 +284,10 @@ static int mf_setxattr(struct ep *ep, const char *path, struct ep_file *f,
 /* The repo's chunk size: N:1 writes must be whole chunks of it. */
 static uint64_t mf_chunk_size(struct ep *ep, const char *path)
 {
-    const struct mfs *m = ep->priv;
-    const struct mcfg_ns *ns;
-    if (m->cfg == NULL || mcfg_lookup(m->cfg, path, &ns, NULL, 0) < 0 ||
-        ns->repo == NULL || !ns->repo->chunking)
+    struct marfs_path_info info;
+    if (marfs_path_info(ctx_of(ep), path, &info) <= 0)
         return UINT64_MAX;
-    return ns->repo->chunk_max_size;
+    return info.chunk_size;
 }
 
 static int mf_file_checksum(struct ep *ep, const char *path, uint64_t *crc)
@@ -297,10 +299,10 @@ static void mf_term(struct ep *ep)
 {
     struct mfs *m = ep->priv;
     marfs_term(m->ctx);
-    if (m->cfg)
-        mcfg_free(m->cfg);
     free(m);
     free(ep);
+    the_ep = NULL;
+    the_ep_tried = 0;
 }
 
 static const struct ep_ops marfs_ops = {
@@ -318,9 +320,16 @@ static const struct ep_ops marfs_ops = {
     .file_checksum = mf_file_checksum, .term = mf_term,
 };
 
-int ep_marfs_new(const struct pf_opts *o, struct ep **out)
+static const char *config_path(const struct pf_opts *o)
 {
-    const char *cfg = o && o->config ? o->config : getenv("MARFS_CONFIG");
+    const char *env = getenv("MARFS_CONFIG");
+    if (o && o->config)
+        return o->config;
+    return env && *env ? env : NULL;
+}
+
+static int marfs_new(const char *cfg, struct ep **out)
+{
     struct mfs *m = calloc(1, sizeof(*m));
     struct ep *ep = calloc(1, sizeof(*ep));
     if (m == NULL || ep == NULL) {
@@ -334,13 +343,44 @@ int ep_marfs_new(const struct pf_opts *o, struct ep **out)
         free(ep);
         return rc;
     }
-    if (cfg && mcfg_load(cfg, NULL, &m->cfg) < 0)
-        m->cfg = NULL;
     ep->ops = &marfs_ops;
     ep->kind = EP_MARFS;
     ep->caps = EP_CAP_WRITE | EP_CAP_PACK | EP_CAP_XATTR | EP_CAP_NTO1;
     ep->priv = m;
     *out = ep;
+    return 0;
+}
+
+int ep_marfs_claims(const char *path, const struct pf_opts *o)
+{
+    const char *cfg = config_path(o);
+    struct marfs_path_info info;
+    if (cfg == NULL || path[0] != '/')
+        return 0;
+    if (!the_ep_tried) {
+        the_ep_tried = 1;
+        if (marfs_new(cfg, &the_ep) < 0) {
+            LOG_ERR("%s: the marfs config is not usable (see above)", cfg);
+            the_ep = NULL;
+        }
+    }
+    if (the_ep == NULL)
+        return -EINVAL;
+    return marfs_path_info(ctx_of(the_ep), path, &info) > 0;
+}
+
+void ep_marfs_release(void)
+{
+    if (the_ep != NULL)
+        mf_term(the_ep);    /* set up by a check but never used */
+    the_ep_tried = 0;
+}
+
+int ep_marfs_get(struct ep **out)
+{
+    if (the_ep == NULL)
+        return -EINVAL;     /* only after ep_marfs_claims said yes */
+    *out = the_ep;
     return 0;
 }
 

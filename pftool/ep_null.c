@@ -4,6 +4,7 @@
  * engine alone.  Nothing ever exists there (lstat: ENOENT).
  */
 #include "endpoint.h"
+#include "pftool.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -160,7 +161,7 @@ static uint64_t nl_chunk_size(struct ep *ep, const char *path)
 {
     (void)ep;
     (void)path;
-    return 64ULL << 20;
+    return PF_DEFAULT_CHUNK;
 }
 
 static void nl_term(struct ep *ep)

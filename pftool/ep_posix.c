@@ -4,6 +4,7 @@
  * SEEK_DATA/SEEK_HOLE and kept by writing only data and truncating.
  */
 #include "endpoint.h"
+#include "pftool.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -335,7 +336,7 @@ static uint64_t px_chunk_size(struct ep *ep, const char *path)
 {
     (void)ep;
     (void)path;
-    return 64ULL << 20;   /* parallel enough, few journal records */
+    return PF_DEFAULT_CHUNK;
 }
 
 static int px_file_checksum(struct ep *ep, const char *path, uint64_t *crc)

@@ -23,22 +23,12 @@ enum {
     JOURNAL_HDR_MAX = 256,
 };
 
-static uint64_t fnv1a(const char *s)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    while (*s) {
-        h ^= (unsigned char)*s++;
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
 int journal_path(const struct worker *w, const char *dst, char *out,
                  size_t size)
 {
     if (w->o->journal_dir) {
         int n = snprintf(out, size, "%s/%016llx.pfj", w->o->journal_dir,
-                         (unsigned long long)fnv1a(dst));
+                         (unsigned long long)path_hash(dst));
         return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
     }
     return path_temp(out, size, dst, ".pfj~");

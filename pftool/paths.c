@@ -34,7 +34,7 @@ const char *path_base(const char *path)
     return s ? s + 1 : path;
 }
 
-static uint64_t fnv1a(const char *s)
+uint64_t path_hash(const char *s)
 {
     uint64_t h = 0xcbf29ce484222325ULL;
     while (*s) {
@@ -53,7 +53,7 @@ int path_temp(char *out, size_t size, const char *dst, const char *suffix)
         n = snprintf(out, size, "%.*s.%s%s", (int)dirlen, dst, name, suffix);
     else
         n = snprintf(out, size, "%.*s.pft-%016llx%s", (int)dirlen, dst,
-                     (unsigned long long)fnv1a(name), suffix);
+                     (unsigned long long)path_hash(name), suffix);
     return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
 }
 

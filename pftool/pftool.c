@@ -66,7 +66,7 @@ static int open_endpoints(struct pf_job *job)
         if (r->chunk == 0 && r->dst_ep && r->dst_ep->ops->chunk_size)
             r->chunk = r->dst_ep->ops->chunk_size(r->dst_ep, r->dst);
         if (r->chunk == 0)
-            r->chunk = r->dst ? 64ULL << 20 : UINT64_MAX;
+            r->chunk = r->dst ? PF_DEFAULT_CHUNK : UINT64_MAX;
     }
     return 0;
 }

@@ -103,6 +103,9 @@ struct pf_job {
 
 /* Size histogram buckets: 0, then [4^(i-1) KiB...) doubling by 4. */
 #define PF_HIST_BUCKETS 16
+/* Chunk size of big files when neither --chunk-size nor the destination
+ * says: parallel enough, few journal records. */
+#define PF_DEFAULT_CHUNK (64ULL << 20)
 
 /* Job counters; workers send deltas, the scheduler sums them. */
 struct pf_stats {

@@ -100,6 +100,8 @@ struct pf_root *wk_root(struct worker *w, uint16_t root);
 int path_join(char *out, size_t size, const char *base, const char *rel);
 /* The temporary (suffix ".pft~") or journal (".pfj~") name for dst. */
 int path_temp(char *out, size_t size, const char *dst, const char *suffix);
+/* FNV-1a of a name: short stable stand-ins for long names. */
+uint64_t path_hash(const char *s);
 const char *path_base(const char *path);
 int path_is_temp(const char *name);
 /* mkdir -p of the parents of path on ep. */

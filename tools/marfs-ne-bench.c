@@ -168,7 +168,7 @@ static const struct mcfg *load_repo(const struct bench *B, unsigned n,
         "<MDAL type=\"posix\"><ns_root>/tmp</ns_root></MDAL></meta></repo>"
         "</marfs_config>", n, e, (unsigned long long)B->psz, dal);
     const struct mcfg *cfg = NULL;
-    if (mcfg_load_buffer(xml, strlen(xml), "bench", stderr, &cfg) < 0)
+    if (dal_config_load_buffer(xml, strlen(xml), "bench", stderr, &cfg) < 0)
         return NULL;
     return cfg;
 }

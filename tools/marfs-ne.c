@@ -298,7 +298,7 @@ static int known_cmd(const char *cmd)
 static int with_repo(const struct args *a)
 {
     const struct mcfg *cfg = NULL;
-    if (mcfg_load(a->config, stderr, &cfg) < 0) {
+    if (dal_config_load(a->config, stderr, &cfg) < 0) {
         fprintf(stderr, "marfs-ne: %s: unusable config\n", a->config);
         return TOOL_USAGE;
     }

@@ -16,9 +16,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "marfs_config.h"
 #include "dal.h"
 #include "log.h"
+#include "marfs_config.h"
+#include "rootdir.h"
 #include "tool_common.h"
 
 static void usage(FILE *out)
@@ -34,65 +35,19 @@ static void usage(FILE *out)
             "exit: 0 valid, 1 invalid, 2 usage error\n");
 }
 
-/* mkdir -p with mode 0700 for every level created. */
-static int make_dirs(const char *path)
-{
-    char buf[4096];
-    snprintf(buf, sizeof(buf), "%s", path);
-    for (char *p = buf + 1; ; p++) {
-        if (*p == '/' || *p == '\0') {
-            char c = *p;
-            *p = '\0';
-            if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-                return -errno;
-            *p = c;
-            if (c == '\0')
-                return 0;
-        }
-    }
-}
-
-/* Returns 1 if the directory is fine (after fixing, if asked), else 0. */
+/* Returns 1 if the directory is fine (after fixing, if asked), else 0;
+ * problems are logged by the check itself. */
 static int check_dir(const char *what, const char *path, int fix)
 {
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        if (errno == ENOENT && fix) {
-            int rc = make_dirs(path);
-            if (rc < 0) {
-                printf("%s %s: cannot create: %s\n", what, path, strerror(-rc));
-                return 0;
-            }
-            printf("%s %s: created (0700)\n", what, path);
-            return 1;
-        }
-        printf("%s %s: %s%s\n", what, path, strerror(errno),
-               errno == ENOENT ? " (--fix creates it)" : "");
+    if (mutil_check_root(what, path, fix) < 0)
         return 0;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        printf("%s %s: not a directory\n", what, path);
-        return 0;
-    }
-    int ok = 1;
-    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-        printf("%s %s: writable by %s (mode %04o); should be 0700\n", what,
-               path, (st.st_mode & S_IWOTH) ? "everyone" : "its group",
-               (unsigned)(st.st_mode & 07777));
-        ok = 0;
-    }
-    if (st.st_uid != geteuid() && st.st_uid != 0) {
-        printf("%s %s: owned by uid %u, not by the running user (%u) or "
-               "root\n", what, path, (unsigned)st.st_uid, (unsigned)geteuid());
-        ok = 0;
-    }
-    if (ok)
-        printf("%s %s: ok\n", what, path);
-    return ok;
+    printf("%s %s: ok\n", what, path);
+    return 1;
 }
 
-/* Every location the repo's DAL stores blocks at (the posix DAL's
- * pod/block/cap/scatter directories). */
+/* Everything the repo's DAL stack stores blocks in, as the DAL itself
+ * checks (and with fix creates) it: for the posix DAL its data root and
+ * every pod/block/cap/scatter directory. */
 static int check_dal(const struct mcfg_repo *r, int fix)
 {
     dal_t *dal;
@@ -115,13 +70,9 @@ static int check_dirs(const struct mcfg *cfg, int fix)
     int ok = 1;
     for (size_t i = 0; i < cfg->nrepos; i++) {
         const struct mcfg_repo *r = &cfg->repos[i];
-        int roots_ok = check_dir("metadata root", r->ns_root, fix);
-        for (const struct mcfg_dal *d = r->dal; d != NULL; d = d->inner) {
-            const char *root = mcfg_dal_param(d, "sec_root");
-            if (root != NULL)
-                roots_ok &= check_dir("data root", root, fix);
-        }
-        ok &= roots_ok && check_dal(r, fix);
+        int meta_ok = check_dir("metadata root", r->ns_root, fix);
+        int data_ok = check_dal(r, fix);
+        ok &= meta_ok && data_ok;
     }
     return ok;
 }
@@ -159,7 +110,7 @@ int main(int argc, char **argv)
         return TOOL_USAGE;
     }
     const struct mcfg *cfg = NULL;
-    int rc = mcfg_load(argv[optind], stderr, &cfg);
+    int rc = dal_config_load(argv[optind], stderr, &cfg);
     if (rc < 0) {
         fprintf(stderr, "%s: invalid config\n", argv[optind]);
         return TOOL_FAILED;

@@ -150,7 +150,7 @@ static int stat_one(struct stat_ctx *s, const char *path)
 
 static int load_model(struct stat_ctx *s)
 {
-    int rc = mcfg_load(s->m->config, stderr, &s->cfg);
+    int rc = dal_config_load(s->m->config, stderr, &s->cfg);
     if (rc == 0 && (s->ne = calloc(s->cfg->nrepos, sizeof(*s->ne))) == NULL) {
         mcfg_free(s->cfg);
         rc = -ENOMEM;

@@ -2,48 +2,15 @@
  * marfs_tag.c - read a file's raw tag ("user.marfs.tag") for marfs stat.
  *
  * Resolves the path through the config (mcfg_lookup -> namespace) and
- * the namespace's metadata directory with the MDAL's beneath-the-tree
- * resolution, then lgetxattr on the inode, so a corrupt tag can be shown
- * even though the API refuses to use it.
+ * asks the metadata layer for the raw xattr (resolved beneath the tree),
+ * so a corrupt tag can be shown even though the API refuses to use it.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/xattr.h>
-#include <unistd.h>
 
 #include "marfs_tag.h"
 #include "mdal.h"
-
-static int inode_path(const struct mcfg_ns *ns, const char *rel, char *buf,
-                      size_t bufsz)
-{
-    char dir[512];
-    int rc = mdal_ns_dirname(ns->path, dir, sizeof(dir));
-    if (rc < 0)
-        return rc;
-    int n = snprintf(buf, bufsz, "%s/%s/tree%s%s", ns->repo->ns_root, dir,
-                     rel[0] ? "/" : "", rel);
-    return n < 0 || (size_t)n >= bufsz ? -ENAMETOOLONG : 0;
-}
-
-static int get_xattr(struct mdal_ns *md, const char *rel,
-                     struct mt_rawtag *out)
-{
-    char name[NAME_MAX + 1], ppath[PATH_MAX];
-    int fd, rc = mdal_open_parent(md, rel, &fd, name, sizeof(name));
-    if (rc < 0)
-        return rc;
-    rc = mdal_proc_path(fd, name, ppath, sizeof(ppath));
-    if (rc == 0) {
-        out->len = lgetxattr(ppath, FTAG_XATTR, out->value, FTAG_MAX);
-        rc = out->len < 0 ? -errno : 0;
-    }
-    close(fd);
-    if (rc == 0)
-        out->value[out->len] = '\0';
-    return rc;
-}
 
 int mt_read_rawtag(const struct mcfg *cfg, const char *path,
                    struct mt_rawtag *out)
@@ -53,13 +20,17 @@ int mt_read_rawtag(const struct mcfg *cfg, const char *path,
     memset(out, 0, sizeof(*out));
     int rc = mcfg_lookup(cfg, path, &out->ns, rel, sizeof(rel));
     if (rc == 0)
-        rc = inode_path(out->ns, rel, out->inode, sizeof(out->inode));
-    if (rc == 0)
         rc = mdal_ns_open(out->ns, 0, &md);
     if (rc < 0)
         return rc;
-    rc = get_xattr(md, rel, out);
+    rc = mdal_tree_path(md, rel, out->inode, sizeof(out->inode));
+    if (rc == 0) {
+        out->len = mdal_lgetxattr(md, rel, FTAG_XATTR, out->value, FTAG_MAX);
+        rc = out->len < 0 ? (int)out->len : 0;
+    }
     mdal_ns_close(md);
+    if (rc == 0)
+        out->value[out->len] = '\0';
     return rc;
 }
 

@@ -152,7 +152,7 @@ int recover_main(const char *prog, const char *config, int argc,
         usage(stderr, prog, config == NULL);
         return TOOL_USAGE;
     }
-    if (mcfg_load(o.config, stderr, &cfg) < 0) {
+    if (dal_config_load(o.config, stderr, &cfg) < 0) {
         fprintf(stderr, "%s: %s: unusable config\n", prog, o.config);
         return TOOL_USAGE;
     }

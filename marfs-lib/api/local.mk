@@ -6,7 +6,9 @@ marfs_lib_api_libapi_la_SOURCES = \
 	marfs-lib/api/api_ctx.c marfs-lib/api/api_file.c \
 	marfs-lib/api/api_nto1.c marfs-lib/api/api_meta.c \
 	marfs-lib/api/api_dir.c marfs-lib/api/api_xattr.c \
-	marfs-lib/api/api_checksum.c
+	marfs-lib/api/api_checksum.c marfs-lib/api/api_path.c \
+	marfs-lib/api/api_tag.c marfs-lib/api/api_record.c \
+	marfs-lib/api/api_release.c
 marfs_lib_api_libapi_la_CPPFLAGS = $(INC_API)
 pkginclude_HEADERS += marfs-lib/api/marfs.h
 

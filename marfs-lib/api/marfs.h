@@ -51,6 +51,27 @@ int marfs_term(marfs_ctx_t *ctx);
 /* The mount point prefix (mnt_top) of the loaded config. */
 const char *marfs_mnt_top(const marfs_ctx_t *ctx);
 
+/*
+ * What the config says about a path, for clients that plan their work
+ * (pftool sizes N:1 chunks with it) without reading marfs.xml themselves.
+ * The strings belong to ctx and live until marfs_term.
+ */
+struct marfs_path_info {
+    const char *ns;           /* the namespace's marfs path ("/" for root) */
+    const char *repo;         /* the repo storing its data */
+    unsigned n, e;            /* erasure protection: N data + E parity */
+    uint64_t psz;             /* part size in bytes */
+    int packing;              /* small files share objects */
+    uint64_t pack_max_files;  /* files per packed object */
+    uint64_t chunk_size;      /* bytes per chunk; UINT64_MAX: unchunked */
+};
+
+/* 1 with *info filled if path lies under mnt_top (lexically: no I/O, no
+ * permission check), 0 if it does not, a negative errno for a path that
+ * cannot be one (-ENAMETOOLONG). */
+int marfs_path_info(const marfs_ctx_t *ctx, const char *path,
+                    struct marfs_path_info *info);
+
 /* ---- files --------------------------------------------------------------- */
 
 /*

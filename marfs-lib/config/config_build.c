@@ -247,8 +247,6 @@ static void build_data(struct mcfg_load_ctx *ctx, const xmlNode *data,
     mcfg_check_limits(ctx, child(data, "packing"), child(data, "chunking"), r);
     build_distribution(ctx, child(data, "distribution"), r);
     r->dal = build_dal(ctx, child(data, "DAL"));
-    if (r->dal != NULL)
-        mcfg_check_dal(ctx, r->dal, r);
 }
 
 /* ---- <meta>: namespaces ----------------------------------------------- */

@@ -64,8 +64,6 @@ void mcfg_check_protection(struct mcfg_load_ctx *ctx, const xmlNode *prot,
                            const struct mcfg_repo *repo);
 void mcfg_check_limits(struct mcfg_load_ctx *ctx, const xmlNode *pack,
                        const xmlNode *chunk, const struct mcfg_repo *repo);
-void mcfg_check_dal(struct mcfg_load_ctx *ctx, const struct mcfg_dal *dal,
-                    const struct mcfg_repo *repo);
 int mcfg_check_abs_path(struct mcfg_load_ctx *ctx, const xmlNode *node,
                         const char *what, const char *path);
 int mcfg_parse_perms(struct mcfg_load_ctx *ctx, const xmlNode *node,

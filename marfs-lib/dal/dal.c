@@ -1,12 +1,13 @@
 /*
  * dal.c - the DAL factory and what every backend shares.
  *
- * Owns: the table of built-in DAL types (config_check.c has the matching
- * table of accepted parameters), building a DAL stack from a <DAL>
- * element (inner DAL first, then each wrapper around it), walking a
- * stack, and the location range check all leaf backends apply.
+ * Owns: the list of built-in backends (each describes its own type,
+ * parameters and constructor in its own file), building a DAL stack from
+ * a <DAL> element (inner DAL first, then each wrapper around it), walking
+ * a stack, and the location range check all leaf backends apply.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,26 +16,38 @@
 #include "dal_internal.h"
 #include "log.h"
 
-struct dal_kind {
-    const char *type;
-    int wrapper;
-    dal_ctor create;      /* NULL: known to the config, not built here */
+/* Every backend built into the library; each describes itself in its
+ * own file (dal_posix.c, dal_null.c, ...). */
+static const struct dal_backend *const backends[] = {
+    &dal_backend_posix, &dal_backend_null, &dal_backend_fault,
+    &dal_backend_timer,
 };
+#define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
 
-static const struct dal_kind kinds[] = {
-    {"posix", 0, dal_posix_create},
-    {"null", 0, dal_null_create},
-    {"fault", 1, dal_fault_create},
-    {"timer", 1, dal_timer_create},
-    {"s3", 0, NULL},
-};
-
-static const struct dal_kind *find_kind(const char *type)
+const struct dal_backend *dal_backend_find(const char *type)
 {
-    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-        if (type != NULL && strcmp(kinds[i].type, type) == 0)
-            return &kinds[i];
+    for (size_t i = 0; i < NBACKENDS; i++)
+        if (type != NULL && strcmp(backends[i]->type, type) == 0)
+            return backends[i];
     return NULL;
+}
+
+static char backend_names[128];
+
+static void fill_backend_names(void)
+{
+    size_t used = 0;
+    for (size_t i = 0; i < NBACKENDS; i++)
+        used += (size_t)snprintf(backend_names + used,
+                                 sizeof(backend_names) - used, "%s%s",
+                                 i ? ", " : "", backends[i]->type);
+}
+
+const char *dal_backend_names(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, fill_backend_names);
+    return backend_names;
 }
 
 const char *dal_cfg_name(const struct mcfg_dal *cfg, char *buf, size_t sz)
@@ -46,45 +59,42 @@ const char *dal_cfg_name(const struct mcfg_dal *cfg, char *buf, size_t sz)
     return buf;
 }
 
-/* The kind to build for cfg: 0, or -EINVAL / -ENOTSUP with the reason
- * logged. */
-static int usable_kind(const struct mcfg_dal *cfg,
-                       const struct dal_kind **out)
+/* The backend to build for cfg: 0, or -EINVAL with the reason logged
+ * (dal_config_load reports the same problems at load time). */
+static int usable_backend(const struct mcfg_dal *cfg,
+                          const struct dal_backend **out)
 {
     char name[96];
-    const struct dal_kind *k = find_kind(cfg->type);
+    const struct dal_backend *b = dal_backend_find(cfg->type);
     dal_cfg_name(cfg, name, sizeof(name));
-    if (k == NULL)
-        LOG_ERR("%s: unknown DAL type (known: posix, null, fault, timer)",
-                name);
-    else if (k->create == NULL)
-        LOG_ERR("%s: this DAL type is not built into this library", name);
-    else if (k->wrapper && cfg->inner == NULL)
+    if (b == NULL)
+        LOG_ERR("%s: unknown DAL type (known: %s)", name, dal_backend_names());
+    else if (b->wrapper && cfg->inner == NULL)
         LOG_ERR("%s: a wrapper DAL needs an inner <DAL>", name);
-    else if (!k->wrapper && cfg->inner != NULL)
+    else if (!b->wrapper && cfg->inner != NULL)
         LOG_ERR("%s: this DAL cannot wrap another DAL", name);
     else {
-        *out = k;
+        *out = b;
         return 0;
     }
-    return k != NULL && k->create == NULL ? -ENOTSUP : -EINVAL;
+    return -EINVAL;
 }
 
 int dal_create(const struct mcfg_dal *cfg, const struct mcfg_repo *repo,
                 dal_t **out)
 {
-    const struct dal_kind *k;
+    const struct dal_backend *b;
     if (cfg == NULL || cfg->type == NULL || repo == NULL || out == NULL) {
         LOG_ERR("dal_create: no DAL config or repo given");
         return -EINVAL;
     }
-    int rc = usable_kind(cfg, &k);
+    int rc = usable_backend(cfg, &b);
     if (rc < 0)
         return rc;
     dal_t *inner = NULL;
-    if (k->wrapper && (rc = dal_create(cfg->inner, repo, &inner)) < 0)
+    if (b->wrapper && (rc = dal_create(cfg->inner, repo, &inner)) < 0)
         return rc;
-    rc = k->create(cfg, repo, inner, out);
+    rc = b->create(cfg, repo, inner, out);
     if (rc < 0)
         dal_destroy(inner);
     return rc;
@@ -92,8 +102,8 @@ int dal_create(const struct mcfg_dal *cfg, const struct mcfg_repo *repo,
 
 dal_t *dal_inner(const dal_t *dal)
 {
-    const struct dal_kind *k = find_kind(dal->type);
-    return k != NULL && k->wrapper ? ((const struct dal_wrap *)dal)->inner
+    const struct dal_backend *b = dal_backend_find(dal->type);
+    return b != NULL && b->wrapper ? ((const struct dal_wrap *)dal)->inner
                                    : NULL;
 }
 

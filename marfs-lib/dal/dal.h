@@ -26,6 +26,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "marfs_config.h"
@@ -92,6 +93,20 @@ struct dal {
 struct dal_block {
     dal_t *dal;      /* the DAL that opened it */
 };
+
+/*
+ * Load a marfs.xml and check every repo's DAL stack against the rules its
+ * backends declare (types, wrappers, parameters): errors are written to
+ * errs as "FILE:LINE: <element>: message", as mcfg_load writes its own.
+ * 0 with *out set, or a negative errno (-EINVAL for any invalid content)
+ * and nothing returned.  Every program that builds DALs loads its config
+ * through one of these.
+ */
+int dal_config_load(const char *path, FILE *errs, const struct mcfg **out);
+int dal_config_load_buffer(const char *buf, size_t len, const char *name,
+                           FILE *errs, const struct mcfg **out);
+/* The same check of an already loaded config: 0 or -EINVAL. */
+int dal_check_config(const struct mcfg *cfg, FILE *errs);
 
 /*
  * Build the DAL stack a config element describes, for a repo (backends read

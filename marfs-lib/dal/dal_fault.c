@@ -410,7 +410,7 @@ static void fault_destroy(dal_t *dal)
     free(f);
 }
 
-int dal_fault_create(const struct mcfg_dal *cfg, const struct mcfg_repo *repo,
+static int fault_create(const struct mcfg_dal *cfg, const struct mcfg_repo *repo,
                       dal_t *inner, dal_t **out)
 {
     (void)repo;
@@ -465,4 +465,20 @@ static const struct dal_ops fault_ops = {
     .del = fault_del,
     .list = fault_list,
     .destroy = fault_destroy,
+};
+
+/* Rules (repeatable; syntax in doc/dal.md, checked when the DAL is
+ * built) and the seed of its random stream. */
+static const struct dal_param_rule fault_params[] = {
+    {"rule", DAL_P_TEXT, 0, 1},
+    {"seed", DAL_P_UINT, 0, 0},
+    {NULL, 0, 0, 0},
+};
+
+const struct dal_backend dal_backend_fault = {
+    .type = "fault",
+    .wrapper = 1,
+    .params = fault_params,
+    .check = NULL,
+    .create = fault_create,
 };

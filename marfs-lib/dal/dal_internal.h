@@ -1,12 +1,15 @@
 /*
  * dal_internal.h - what the DAL backends share (not installed).
  *
- * Owns: the constructor signature every backend implements, the location
- * geometry a repo defines (for range checks and verify), and the layout
- * wrapper DALs (fault, timer) begin with so the stack can be walked.
+ * Owns: the description every backend gives of itself (type, wrapper or
+ * not, parameter rules, checks, constructor), the location geometry a
+ * repo defines (for range checks and verify), and the layout wrapper DALs
+ * (fault, timer) begin with so the stack can be walked.
  */
 #ifndef MARFS_DAL_INTERNAL_H
 #define MARFS_DAL_INTERNAL_H
+
+#include <stdio.h>
 
 #include "dal.h"
 
@@ -58,13 +61,63 @@ typedef int (*dal_ctor)(const struct mcfg_dal *cfg,
                          const struct mcfg_repo *repo, dal_t *inner,
                          dal_t **out);
 
-int dal_posix_create(const struct mcfg_dal *cfg, const struct mcfg_repo *repo,
-                      dal_t *inner, dal_t **out);
-int dal_null_create(const struct mcfg_dal *cfg, const struct mcfg_repo *repo,
-                     dal_t *inner, dal_t **out);
-int dal_fault_create(const struct mcfg_dal *cfg, const struct mcfg_repo *repo,
-                      dal_t *inner, dal_t **out);
-int dal_timer_create(const struct mcfg_dal *cfg, const struct mcfg_repo *repo,
-                      dal_t *inner, dal_t **out);
+/* ---- what each backend declares about itself (dal_params.c) ---------- */
+
+enum dal_param_kind {
+    DAL_P_TEXT,        /* non-empty text */
+    DAL_P_ABS_PATH,    /* an absolute path */
+    DAL_P_TEMPLATE,    /* a block-directory template over {p}{b}{c}{s} */
+    DAL_P_YESNO,       /* yes or no */
+    DAL_P_UINT,        /* a decimal number */
+};
+
+struct dal_param_rule {
+    const char *key;
+    enum dal_param_kind kind;
+    int required;
+    int repeatable;
+};
+
+/* Reports one config error "FILE:LINE: <elem>: message" (and counts it). */
+struct dal_check_ctx {
+    const struct mcfg *cfg;
+    FILE *errs;
+    int nerrors;
+};
+
+void dal_check_error(struct dal_check_ctx *cx, int line, const char *elem,
+                     const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/*
+ * One storage backend: its type name in <DAL type="...">, whether it wraps
+ * an inner <DAL>, the parameters it accepts (terminated by key == NULL),
+ * an optional check of their meaning beyond the kinds above, and its
+ * constructor.  Each backend file defines one; dal.c lists them.
+ */
+struct dal_backend {
+    const char *type;
+    int wrapper;
+    const struct dal_param_rule *params;
+    void (*check)(struct dal_check_ctx *cx, const struct mcfg_dal *cfg,
+                  const struct mcfg_repo *repo);
+    dal_ctor create;
+};
+
+extern const struct dal_backend dal_backend_posix;
+extern const struct dal_backend dal_backend_null;
+extern const struct dal_backend dal_backend_fault;
+extern const struct dal_backend dal_backend_timer;
+
+/* The backend named type, NULL if none; the known names, comma separated,
+ * for messages. */
+const struct dal_backend *dal_backend_find(const char *type);
+const char *dal_backend_names(void);
+
+/* Check the parameters of one <DAL> element against its backend's rules:
+ * unknown, repeated, missing and malformed ones (dal_params.c). */
+void dal_check_params(struct dal_check_ctx *cx, const struct mcfg_dal *cfg,
+                      const struct dal_backend *b,
+                      const struct mcfg_repo *repo);
 
 #endif

@@ -338,7 +338,7 @@ static void null_destroy(dal_t *dal)
     free(d);
 }
 
-int dal_null_create(const struct mcfg_dal *cfg, const struct mcfg_repo *repo,
+static int null_create(const struct mcfg_dal *cfg, const struct mcfg_repo *repo,
                      dal_t *inner, dal_t **out)
 {
     (void)cfg;
@@ -368,4 +368,16 @@ static const struct dal_ops null_ops = {
     .del = null_del,
     .list = null_list,
     .destroy = null_destroy,
+};
+
+static const struct dal_param_rule null_params[] = {
+    {NULL, 0, 0, 0},
+};
+
+const struct dal_backend dal_backend_null = {
+    .type = "null",
+    .wrapper = 0,
+    .params = null_params,
+    .check = NULL,
+    .create = null_create,
 };

@@ -25,6 +25,7 @@
 #include "dal_posix.h"
 #include "hash.h"
 #include "log.h"
+#include "rootdir.h"
 
 struct px_dal {
     struct dal base;
@@ -171,7 +172,7 @@ static void px_destroy(dal_t *dal)
     free(d);
 }
 
-int dal_posix_create(const struct mcfg_dal *cfg, const struct mcfg_repo *repo,
+static int posix_create(const struct mcfg_dal *cfg, const struct mcfg_repo *repo,
                       dal_t *inner, dal_t **out)
 {
     (void)inner;
@@ -226,8 +227,12 @@ static int px_verify(dal_t *dal, int fix)
     const struct dal_geom *g = &d->geom;
     uint64_t total = (uint64_t)g->pods * g->blocks * g->caps * g->scatters;
     uint64_t bad = 0;
-    int first = 0;
     char dir[PATH_MAX];
+    /* The root first: a missing or unsafe root makes every block
+     * directory under it moot. */
+    int first = mutil_check_root("data root", d->root, fix);
+    if (first < 0)
+        return first;
     for (uint64_t i = 0; i < total; i++) {
         struct dal_loc loc = {
             .scatter = (unsigned)(i % g->scatters),
@@ -566,4 +571,20 @@ static const struct dal_ops px_ops = {
     .del = px_del,
     .list = px_list,
     .destroy = px_destroy,
+};
+
+/* Blocks live under sec_root in directories the template names. */
+static const struct dal_param_rule posix_params[] = {
+    {"sec_root", DAL_P_ABS_PATH, 1, 0},
+    {"dir_template", DAL_P_TEMPLATE, 1, 0},
+    {"odirect", DAL_P_YESNO, 0, 0},
+    {NULL, 0, 0, 0},
+};
+
+const struct dal_backend dal_backend_posix = {
+    .type = "posix",
+    .wrapper = 0,
+    .params = posix_params,
+    .check = NULL,
+    .create = posix_create,
 };

@@ -189,7 +189,7 @@ static void tm_destroy(dal_t *dal)
     free(dal);
 }
 
-int dal_timer_create(const struct mcfg_dal *cfg, const struct mcfg_repo *repo,
+static int timer_create(const struct mcfg_dal *cfg, const struct mcfg_repo *repo,
                       dal_t *inner, dal_t **out)
 {
     (void)cfg;
@@ -248,4 +248,16 @@ static const struct dal_ops tm_ops = {
     .del = tm_del,
     .list = tm_list,
     .destroy = tm_destroy,
+};
+
+static const struct dal_param_rule timer_params[] = {
+    {NULL, 0, 0, 0},
+};
+
+const struct dal_backend dal_backend_timer = {
+    .type = "timer",
+    .wrapper = 1,
+    .params = timer_params,
+    .check = NULL,
+    .create = timer_create,
 };

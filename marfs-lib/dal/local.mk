@@ -4,7 +4,7 @@
 noinst_LTLIBRARIES += marfs-lib/dal/libdal.la
 marfs_lib_dal_libdal_la_SOURCES = \
 	marfs-lib/dal/dal.h marfs-lib/dal/dal_internal.h \
-	marfs-lib/dal/dal.c \
+	marfs-lib/dal/dal.c marfs-lib/dal/dal_params.c \
 	marfs-lib/dal/dal_posix.c marfs-lib/dal/dal_posix_io.c \
 	marfs-lib/dal/dal_posix.h \
 	marfs-lib/dal/dal_null.c marfs-lib/dal/dal_timer.c \

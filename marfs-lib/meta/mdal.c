@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "hash.h"
@@ -37,6 +39,29 @@ int mdal_ns_dirname(const char *nspath, char *buf, size_t bufsz)
     }
     buf[len] = '\0';
     return 0;
+}
+
+int mdal_tree_path(const struct mdal_ns *ns, const char *rel, char *buf,
+                   size_t bufsz)
+{
+    int n = snprintf(buf, bufsz, "%s/tree%s%s", ns->dir, rel[0] ? "/" : "",
+                     rel);
+    return n < 0 || (size_t)n >= bufsz ? -ENAMETOOLONG : 0;
+}
+
+ssize_t mdal_lgetxattr(const struct mdal_ns *ns, const char *rel,
+                       const char *name, void *buf, size_t size)
+{
+    char last[NAME_MAX + 1], ppath[PATH_MAX];
+    int fd;
+    int rc = mdal_open_parent(ns, rel, &fd, last, sizeof(last));
+    if (rc < 0)
+        return rc;
+    ssize_t len = mdal_proc_path(fd, last, ppath, sizeof(ppath));
+    if (len == 0 && (len = lgetxattr(ppath, name, buf, size)) < 0)
+        len = -errno;
+    close(fd);
+    return len;
 }
 
 static int open_dir(int at, const char *name, int create, mode_t mode)

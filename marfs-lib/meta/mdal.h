@@ -68,6 +68,16 @@ int mdal_open_parent(const struct mdal_ns *ns, const char *rel, int *fd,
 int mdal_open_beneath(const struct mdal_ns *ns, const char *rel, int flags,
                       int *fd);
 
+/* The path of rel inside the namespace's tree/ (for messages and admin
+ * tools; never for access, which goes through the fds). */
+int mdal_tree_path(const struct mdal_ns *ns, const char *rel, char *buf,
+                   size_t bufsz);
+
+/* lgetxattr of rel (not following a final symlink), resolved beneath the
+ * tree: the value's length, or -errno (-ENODATA: no such attribute). */
+ssize_t mdal_lgetxattr(const struct mdal_ns *ns, const char *rel,
+                       const char *name, void *buf, size_t size);
+
 /* Reference-tree location of a ref name: dir relative to ref/ ("07/13"). */
 void mdal_ref_dir(const struct mdal_ns *ns, const char *refname, char *buf,
                   size_t bufsz);

@@ -89,7 +89,7 @@ static void report(const char *mode, uint64_t count, uint64_t bytes,
 static int do_init(const char *conf)
 {
     const struct mcfg *cfg;
-    int rc = mcfg_load(conf, stderr, &cfg);
+    int rc = dal_config_load(conf, stderr, &cfg);
     if (rc < 0)
         die("load", conf, rc);
     for (size_t i = 0; i < cfg->nrepos; i++) {

@@ -18,7 +18,8 @@ root="$TAP_TMP/site"
 sed -e "s#/tmp/marfs-demo#$root#g" demo.xml > "$TAP_TMP/c.xml"
 out=$(marfs-verifyconf -q --check-dirs "$TAP_TMP/c.xml" 2>&1)
 tap_is "$?" 1 "--check-dirs fails while the roots are missing"
-tap_ok "$(grep -c 'No such file or directory (--fix creates it)' <<<"$out" | grep -qx 2; echo $?)" \
+tap_is "$(grep -c -e "metadata root $root/meta: No such file or directory (marfs-verifyconf --check-dirs --fix creates it)" \
+    -e "data root $root/data: No such file or directory (marfs-verifyconf --check-dirs --fix creates it)" <<<"$out")" 2 \
     "both missing roots are named"
 marfs-verifyconf -q --check-dirs --fix "$TAP_TMP/c.xml" >/dev/null 2>&1
 tap_is "$?" 0 "--fix creates the roots"

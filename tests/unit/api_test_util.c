@@ -86,7 +86,7 @@ void at_setup(struct at_env *env, const struct at_cfg *c)
     assert_int_equal(mkdir(path, 0700), 0);
     snprintf(path, sizeof(path), "%s/data", env->dir);
     assert_int_equal(mkdir(path, 0700), 0);
-    assert_int_equal(mcfg_load(env->conf, stderr, &env->cfg), 0);
+    assert_int_equal(dal_config_load(env->conf, stderr, &env->cfg), 0);
     /* What marfs-verifyconf --check-dirs --fix does for the DAL. */
     dal_t *dal = NULL;
     const struct mcfg_repo *r = &env->cfg->repos[0];

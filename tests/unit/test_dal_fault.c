@@ -569,7 +569,7 @@ static void test_from_xml(void **state)
     dal_t *dal;
     dal_block_t *b;
     dt_fmt(xml, sizeof(xml), xml_fmt, f->root);
-    assert_int_equal(mcfg_load_buffer(xml, strlen(xml), "t.xml", stderr, &cfg),
+    assert_int_equal(dal_config_load_buffer(xml, strlen(xml), "t.xml", stderr, &cfg),
                      0);
     const struct mcfg_repo *r = mcfg_repo_by_name(cfg, "r");
     assert_int_equal(dal_create(r->dal, r, &dal), 0);

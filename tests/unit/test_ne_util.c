@@ -186,7 +186,7 @@ static const struct mcfg *load_cfg(struct tne_env *env, unsigned n,
         kind == TNE_FAULT ? "<DAL type=\"fault\">" : "", dal,
         kind == TNE_FAULT ? "</DAL>" : "", env->dir);
     const struct mcfg *cfg = NULL;
-    assert_int_equal(mcfg_load_buffer(xml, strlen(xml), "test", stderr,
+    assert_int_equal(dal_config_load_buffer(xml, strlen(xml), "test", stderr,
                                       &cfg), 0);
     return cfg;
 }
