@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "worker.h"
+#include "tasks.h"
 
 struct big_paths {
     char src[PF_PATH_MAX];

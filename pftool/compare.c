@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "worker.h"
+#include "tasks.h"
 
 enum { DIFF_TEXT_MAX = 512 };
 

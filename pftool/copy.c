@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "worker.h"
+#include "tasks.h"
 
 static int no_kernel_copy;    /* copy_file_range refused once: stop trying */
 
@@ -152,20 +152,6 @@ struct copy_paths {
     char dst[PF_PATH_MAX];
     char tmp[PF_PATH_MAX];
 };
-
-int wk_task_paths(struct worker *w, const struct pf_task *t,
-                  char src[PF_PATH_MAX], char dst[PF_PATH_MAX],
-                  char tmp[PF_PATH_MAX])
-{
-    struct pf_root *r = wk_root(w, t->root);
-    if (path_join(src, PF_PATH_MAX, r->src, t->rel) < 0 ||
-        path_join(dst, PF_PATH_MAX, r->dst, t->rel) < 0 ||
-        (tmp != NULL && path_temp(tmp, PF_PATH_MAX, dst, ".pft~") < 0)) {
-        wk_error(w, t->rel, "path", -ENAMETOOLONG);
-        return -ENAMETOOLONG;
-    }
-    return 0;
-}
 
 static int make_paths(struct worker *w, const struct pf_task *t,
                       struct copy_paths *p)

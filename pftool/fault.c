@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "worker.h"
+#include "tasks.h"
 
 enum { FAULT_MAX = 16 };
 

@@ -8,7 +8,7 @@
 #include <fnmatch.h>
 #include <string.h>
 
-#include "worker.h"
+#include "tasks.h"
 
 static int rule_matches(const struct pf_rule *r, const char *rel, int is_dir)
 {

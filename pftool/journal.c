@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "worker.h"
+#include "tasks.h"
 
 #define JOURNAL_MAGIC "pftool-journal 1\n"
 enum {

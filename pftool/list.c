@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "modestr.h"
-#include "worker.h"
+#include "tasks.h"
 
 enum { NAME_CACHE = 64, NAME_LEN = 32, LINE_MAX_LEN = PF_PATH_MAX * 2 + 128 };
 

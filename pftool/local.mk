@@ -9,7 +9,8 @@ pftool_pftool_SOURCES = \
 	pftool/bqueue.c pftool/bqueue.h \
 	pftool/sched.c pftool/sched.h pftool/track.c \
 	pftool/output.c pftool/output.h \
-	pftool/worker.c pftool/worker.h pftool/walk.c pftool/filter.c \
+	pftool/worker.c pftool/worker.h pftool/wctx.c pftool/wctx.h \
+	pftool/tasks.h pftool/walk.c pftool/filter.c \
 	pftool/copy.c pftool/chunk.c pftool/journal.c pftool/compare.c \
 	pftool/list.c pftool/purge.c pftool/meta.c pftool/paths.c \
 	pftool/fault.c pftool/pack.c \

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "worker.h"
+#include "tasks.h"
 
 enum { XATTR_LIST_MAX = 64 << 10, XATTR_VALUE_MAX = 64 << 10 };
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "worker.h"
+#include "tasks.h"
 
 /* Files waiting for their stream to be stored: bounds what a crash makes
  * the rerun copy again; marfs itself starts a new object at the repo's

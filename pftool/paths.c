@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "worker.h"
+#include "wctx.h"
 
 /* Temporary names: ".NAME.pft~" (journal ".NAME.pfj~"); a name too long
  * for that becomes ".pft-HASH.pft~" (FNV-1a of the name). */

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "worker.h"
+#include "tasks.h"
 
 static int is_copy(const struct worker *w)
 {

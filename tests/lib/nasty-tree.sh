@@ -8,6 +8,12 @@ pf_setup() {
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
     export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_pml=ob1
     export OMPI_MCA_btl=self,vader
+    # Shared-memory segments of this test's jobs go in a directory of
+    # its own, removed on exit: a rank killed by a test leaves its
+    # vader_segment files behind otherwise.
+    PF_SHM=$(mktemp -d /dev/shm/marfs-mpi.XXXXXX)
+    tap_on_exit rm -rf "$PF_SHM"
+    export OMPI_MCA_btl_vader_backing_directory=$PF_SHM
     export PFTOOL_CONF=/dev/null MARFS_LOG=${MARFS_LOG:-error}
     export PATH="$top_builddir/pftool:$top_builddir/tools:$PATH"
     export LC_ALL=C

@@ -97,13 +97,27 @@ void at_setup(struct at_env *env, const struct at_cfg *c)
     assert_int_equal(marfs_init(env->conf, MARFS_BATCH, &env->ctx), 0);
 }
 
-static int rm_one(const char *p, const struct stat *st, int flag,
-                  struct FTW *ftw)
+/* Remove name under dirfd and everything beneath it, one directory fd
+ * at a time: the tests build trees deeper than PATH_MAX, which nftw and
+ * path-based removal cannot reach. */
+static void rm_tree_at(int at, const char *name)
 {
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
+    if (unlinkat(at, name, 0) == 0 || (errno != EISDIR && errno != EPERM))
+        return;
+    int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+                    O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (d == NULL) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            rm_tree_at(dirfd(d), e->d_name);
+    closedir(d);
+    unlinkat(at, name, AT_REMOVEDIR);
 }
 
 void at_teardown(struct at_env *env)
@@ -114,7 +128,7 @@ void at_teardown(struct at_env *env)
         ne_ctx_destroy(env->ne);
     mcfg_free(env->cfg);
     if (getenv("MARFS_TEST_KEEP") == NULL)
-        nftw(env->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+        rm_tree_at(AT_FDCWD, env->dir);
     memset(env, 0, sizeof(*env));
 }
 
