@@ -12,6 +12,7 @@ pf_setup() {
     # its own, removed on exit: a rank killed by a test leaves its
     # vader_segment files behind otherwise.
     PF_SHM=$(mktemp -d /dev/shm/marfs-mpi.XXXXXX)
+    chmod 1777 "$PF_SHM"        # as /dev/shm: jobs run as nobody too
     tap_on_exit rm -rf "$PF_SHM"
     export OMPI_MCA_btl_vader_backing_directory=$PF_SHM
     export PFTOOL_CONF=/dev/null MARFS_LOG=${MARFS_LOG:-error}
