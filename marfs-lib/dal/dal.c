@@ -19,8 +19,8 @@
 /* Every backend built into the library; each describes itself in its
  * own file (dal_posix.c, dal_null.c, ...). */
 static const struct dal_backend *const backends[] = {
-    &dal_backend_posix, &dal_backend_null, &dal_backend_fault,
-    &dal_backend_timer,
+    &dal_backend_posix, &dal_backend_s3, &dal_backend_null,
+    &dal_backend_fault, &dal_backend_timer,
 };
 #define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
 

@@ -105,6 +105,7 @@ struct dal_backend {
 };
 
 extern const struct dal_backend dal_backend_posix;
+extern const struct dal_backend dal_backend_s3;
 extern const struct dal_backend dal_backend_null;
 extern const struct dal_backend dal_backend_fault;
 extern const struct dal_backend dal_backend_timer;

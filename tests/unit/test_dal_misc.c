@@ -32,7 +32,7 @@ static void test_factory_errors(void **state)
     dt_dal_init(&d, "floppy", NULL);
     d.dal.line = 17;
     expect_create(&d.dal, -EINVAL, "DAL 'floppy' (line 17): unknown DAL type "
-                  "(known: posix, null, fault, timer)");
+                  "(known: posix, s3, null, fault, timer)");
     dt_dal_init(&d, "timer", NULL);
     expect_create(&d.dal, -EINVAL, "DAL 'timer': a wrapper DAL needs an inner");
     dt_dal_init(&inner, "null", NULL);
