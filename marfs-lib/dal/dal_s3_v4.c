@@ -10,7 +10,9 @@
  * retry re-sends it from its first byte), one cached curl handle per
  * thread (connection reuse without sharing anything between threads),
  * and the single-request operations: PUT, ranged GET, HEAD, DELETE,
- * ListObjectsV2 and bucket HEAD/PUT.  Multipart: dal_s3_mpu.c.
+ * ListObjectsV2 and bucket HEAD/PUT.  Multipart: dal_s3_mpu.c.  The v2
+ * path sends its bucket-level requests (listing, bucket HEAD/PUT) through
+ * this engine too, signed V2 (see dal_s3_v2.c for why).
  */
 #include <errno.h>
 #include <inttypes.h>

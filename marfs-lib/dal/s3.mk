@@ -21,7 +21,8 @@ tests_unit_test_dal_s3_LDADD = $(TEST_LIBS) $(CURL_LIBS)
 tests_helpers_s3_sigv4_print_SOURCES = tests/helpers/s3-sigv4-print.c
 tests_helpers_s3_sigv4_print_LDADD = $(MARFS_LIBS)
 S3_INTEG = tests/integration/s3-dal.sh tests/integration/s3-sigv4-oracle.sh \
-	tests/integration/s3-errors.sh tests/integration/s3-interrupt.sh
+	tests/integration/s3-errors.sh tests/integration/s3-interrupt.sh \
+	tests/integration/s3-retry.sh
 SAN_INTEG_TESTS += $(S3_INTEG)
 INTEG_TESTS += $(S3_INTEG) tests/integration/s3-pftool.sh
 EXTRA_DIST += scripts/bench-s3 tests/lib/s3rver.sh tests/lib/s3cfg.sh
