@@ -286,13 +286,20 @@ int marfs_truncate(marfs_ctx_t *ctx, const char *path, off_t size)
     if (size != 0)
         return -EOPNOTSUPP;
     /* Objects are immutable: truncating to 0 replaces the file with a new
-     * empty one (same owner and mode); other hard links keep the old. */
+     * empty one (same owner and mode); other hard links keep the old.
+     * Only its owner (or root) can make the new inode the old owner's. */
+    if (geteuid() != 0 && st.st_uid != geteuid())
+        return -EPERM;
     marfs_fh_t *fh;
     if ((rc = marfs_creat(ctx, path, st.st_mode & 07777, NULL, &fh)) < 0)
         return rc;
-    if ((rc = marfs_close(fh)) < 0)
-        return rc;
-    return marfs_chown(ctx, path, st.st_uid, st.st_gid);
+    struct stat now;
+    if ((rc = marfs_fstat(fh, &now)) == 0 &&
+        (now.st_uid != st.st_uid || now.st_gid != st.st_gid))
+        rc = marfs_fchown(fh, now.st_uid != st.st_uid ? st.st_uid : (uid_t)-1,
+                          now.st_gid != st.st_gid ? st.st_gid : (gid_t)-1);
+    int crc = marfs_close(fh);
+    return rc < 0 ? rc : crc < 0 ? crc : 0;
 }
 
 int marfs_statvfs(marfs_ctx_t *ctx, const char *path, struct statvfs *sv)

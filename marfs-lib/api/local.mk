@@ -8,8 +8,11 @@ marfs_lib_api_libapi_la_SOURCES = \
 	marfs-lib/api/api_dir.c marfs-lib/api/api_xattr.c \
 	marfs-lib/api/api_checksum.c marfs-lib/api/api_path.c \
 	marfs-lib/api/api_tag.c marfs-lib/api/api_record.c \
-	marfs-lib/api/api_release.c
-marfs_lib_api_libapi_la_CPPFLAGS = $(INC_API)
+	marfs-lib/api/api_release.c marfs-lib/api/api_privilege.c \
+	marfs-lib/api/api_owner.c
+# A setuid program loads this config unless it names a root-owned one.
+marfs_lib_api_libapi_la_CPPFLAGS = $(INC_API) \
+	-DMARFS_DEFAULT_CONFIG='"$(sysconfdir)/marfs/marfs.xml"'
 pkginclude_HEADERS += marfs-lib/api/marfs.h
 
 # One cmocka program per area (packing/chunking layout, N:1, permissions

@@ -6,7 +6,9 @@ marfs_lib_util_libutil_la_SOURCES = \
 	marfs-lib/util/hash.c marfs-lib/util/hash.h \
 	marfs-lib/util/crc64.c marfs-lib/util/crc.h \
 	marfs-lib/util/modestr.c marfs-lib/util/modestr.h \
-	marfs-lib/util/rootdir.c marfs-lib/util/rootdir.h
+	marfs-lib/util/rootdir.c marfs-lib/util/rootdir.h \
+	marfs-lib/util/privilege.c marfs-lib/util/privilege.h \
+	marfs-lib/util/trustpath.c marfs-lib/util/trustpath.h
 marfs_lib_util_libutil_la_CPPFLAGS = $(INC_UTIL) $(ISAL_CFLAGS)
 pkginclude_HEADERS += marfs-lib/util/log.h
 

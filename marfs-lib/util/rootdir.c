@@ -1,5 +1,6 @@
 /*
- * rootdir.c - checking (and creating) a privileged root directory.
+ * rootdir.c - checking (and creating) a privileged root directory, and
+ * the stricter check a setuid program makes before opening one.
  */
 #include <errno.h>
 #include <limits.h>
@@ -10,6 +11,7 @@
 
 #include "log.h"
 #include "rootdir.h"
+#include "trustpath.h"
 
 /* mkdir -p with mode 0700 for every level created. */
 static int make_dirs(const char *path)
@@ -75,4 +77,29 @@ int mutil_check_root(const char *what, const char *path, int fix)
         return -ENOTDIR;
     }
     return check_owner_mode(what, path, &st);
+}
+
+int mutil_check_secure_root(const char *what, const char *path)
+{
+    struct stat st;
+    int rc = mutil_trusted_parents(what, path, NULL);
+    if (rc < 0)
+        return rc;
+    if (stat(path, &st) != 0) {
+        rc = -errno;
+        LOG_ERR("%s %s: %s", what, path, strerror(-rc));
+        return rc;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        LOG_ERR("%s %s: not a directory", what, path);
+        return -ENOTDIR;
+    }
+    if ((st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & 077)) {
+        LOG_ERR("%s %s: owned by uid %u, mode %04o: a setuid program needs "
+                "it owned by root and mode 0700, or users could reach what "
+                "is below it (doc/security.md)", what, path,
+                (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+        return -EPERM;
+    }
+    return 0;
 }

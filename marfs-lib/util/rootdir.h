@@ -17,4 +17,15 @@
  */
 int mutil_check_root(const char *what, const char *path, int fix);
 
+/*
+ * The stricter rule a setuid program applies before it opens a root: the
+ * directory is the barrier between users and everything below it (which
+ * users' programs must be able to write through the fds opened here), so
+ * it must belong to root (or the program's owner) and grant nothing to
+ * group or others (mode 0700), and no directory on the way to it may be
+ * one the user could change (mutil_trusted_parents).  0, or -EPERM /
+ * -errno with one error logged.
+ */
+int mutil_check_secure_root(const char *what, const char *path);
+
 #endif
