@@ -26,9 +26,10 @@ bin_PROGRAMS += tools/marfs tools/marfs-recover
 tools_marfs_SOURCES = tools/marfs.c tools/marfs_cmd.h tools/marfs_util.c \
 	tools/marfs_ls.c tools/marfs_stat.c tools/marfs_tag.c \
 	tools/marfs_tag.h tools/marfs_layout.c tools/marfs_io.c tools/marfs_put.c \
-	tools/marfs_tree.c tools/marfs_verify.c $(RECOVER_SOURCES) $(TOOL_COMMON)
+	tools/marfs_tree.c tools/marfs_verify.c tools/marfs_attr.c \
+	$(RECOVER_SOURCES) $(TOOL_COMMON)
 tools_marfs_CPPFLAGS = $(INC_ALL)
-tools_marfs_LDADD = $(MARFS_LIBS)
+tools_marfs_LDADD = $(MARFS_SETUID_LIBS)
 tools_marfs_recover_SOURCES = tools/marfs-recover.c $(RECOVER_SOURCES) \
 	$(TOOL_COMMON)
 tools_marfs_recover_CPPFLAGS = $(INC_ALL)

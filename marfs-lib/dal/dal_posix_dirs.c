@@ -74,7 +74,7 @@ int px_open_root(struct px_dal *d)
         return rc == -ENOENT ? 0 : rc < 0 ? rc : 0;
     }
     /* A setuid program: this is its one chance to open the root. */
-    int rc = mutil_check_secure_root("data root", d->root);
+    int rc = mutil_check_secure_root("data root", d->root, 1);
     if (rc == 0 && (rc = px_rootfd(d)) < 0)
         LOG_ERR("data root %s: %s", d->root, strerror(-rc));
     return rc < 0 ? rc : 0;
@@ -165,6 +165,11 @@ int px_verify(dal_t *dal, int fix)
     /* The root first: a missing or unsafe root makes every block
      * directory under it moot. */
     int rc = mutil_check_root("data root", d->root, fix);
+    int orc = rc == 0 && fix ? mutil_open_root("data root", d->root) : 0;
+    if (orc < 0) {
+        LOG_ERR("data root %s: %s", d->root, strerror(-orc));
+        rc = orc;
+    }
     int rootfd = rc < 0 ? rc : px_rootfd(d);
     if (rootfd < 0) {
         if (rc == 0)

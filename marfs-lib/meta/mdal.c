@@ -137,7 +137,7 @@ int mdal_ns_open(const struct mcfg_ns *cfg, int create, struct mdal_ns **out)
     /* A setuid program opens the namespace once, now, while privileged:
      * the metadata root must be a barrier no user can pass. */
     rc = mutil_priv_elevated()
-             ? mutil_check_secure_root("metadata root", cfg->repo->ns_root)
+             ? mutil_check_secure_root("metadata root", cfg->repo->ns_root, 0)
              : 0;
     if (rc < 0) {
         mdal_ns_close(ns);
