@@ -47,5 +47,6 @@ EXTRA_DIST += tests/integration tests/configs tests/lib
 
 # The privilege model (doc/security.md): users create in the test, the
 # setuid pftool and marfs installed into a scratch prefix, real mpirun.
-PRIV_TESTS = tests/integration/priv-users.sh tests/integration/priv-roots.sh
+PRIV_TESTS = tests/integration/priv-users.sh tests/integration/priv-roots.sh \
+	tests/integration/priv-restart.sh tests/integration/priv-quota.sh
 INTEG_TESTS += $(PRIV_TESTS)
