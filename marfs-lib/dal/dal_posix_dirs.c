@@ -191,7 +191,7 @@ int px_verify(dal_t *dal, int fix)
     if (c.root_only > 0)
         LOG_WARN("posix DAL: %" PRIu64 " of %" PRIu64 " block directories "
                  "under %s admit only root's programs; users' setuid "
-                 "programs need modes %o (path) and %o (leaf) (verify with "
+                 "programs need modes %04o (path) and %04o (leaf) (verify with "
                  "fix sets them)", c.root_only, total, d->root, PX_MODE_INNER,
                  PX_MODE_LEAF);
     return c.first;

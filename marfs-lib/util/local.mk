@@ -17,3 +17,9 @@ UNIT_TESTS += tests/unit/test_log
 tests_unit_test_log_SOURCES = tests/unit/test_log.c
 tests_unit_test_log_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_log_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/unit/test_privilege
+UNIT_TESTS += tests/unit/test_privilege
+tests_unit_test_privilege_SOURCES = tests/unit/test_privilege.c
+tests_unit_test_privilege_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_privilege_LDADD = $(TEST_LIBS)

@@ -149,12 +149,12 @@ static void test_verify_fix(void **state)
     dt_log_expect(g.root, "No such file or directory (marfs-verifyconf "
                   "--check-dirs --fix creates it)", NULL);
     assert_int_equal(dal->ops->verify(dal, 1), 0);
-    /* 1 pod x 3 blocks x 2 caps x 2 scatters: the root 0700, the levels
-     * on the way 0711, the block directories sticky 1733 (whatever the
-     * umask) */
+    /* 1 pod x 3 blocks x 2 caps x 2 scatters: the root passable (0711:
+     * the scratch dir above it, 0700, keeps users out), the levels on the
+     * way 0711, the block directories sticky 1733 (whatever the umask) */
     struct stat st;
     assert_int_equal(stat(g.root, &st), 0);
-    assert_int_equal(st.st_mode & 07777, 0700);
+    assert_int_equal(st.st_mode & 07777, 0711);
     char inner[PATH_MAX];
     dt_fmt(inner, sizeof(inner), "%s/pod0/block1/cap1", g.root);
     assert_int_equal(stat(inner, &st), 0);
@@ -177,6 +177,34 @@ static void test_verify_fix(void **state)
     assert_int_equal(dal->ops->verify(dal, 1), -ENOTDIR);
     dt_log_expect(loc_path(&g, &L1, NULL), "Not a directory", NULL);
     dal_destroy(dal);
+}
+
+/* Modes a setuid program's users need below the root (doc/security.md):
+ * blocks readable by all whatever the umask; verify without fix warns
+ * about directories only root's programs can use, verify with fix gives
+ * them their modes. */
+static void test_modes(void **state)
+{
+    struct fix *f = *state;
+    struct stat st;
+    mode_t old = umask(077);
+    assert_int_equal(dt_write(f->dal, &L0, "m", 100, 1, 100, NULL), 0);
+    umask(old);
+    assert_int_equal(stat(loc_path(f, &L0, "m"), &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0444);
+    char inner[PATH_MAX];
+    dt_fmt(inner, sizeof(inner), "%s/pod0/block0", f->root);
+    assert_int_equal(chmod(loc_path(f, &L1, NULL), 0700), 0);
+    assert_int_equal(chmod(inner, 0700), 0);
+    dt_log_capture();
+    assert_int_equal(f->dal->ops->verify(f->dal, 0), 0);
+    dt_log_expect("5 of 12 block directories", "admit only root's programs",
+                  "verify with fix sets them", NULL);
+    assert_int_equal(f->dal->ops->verify(f->dal, 1), 0);
+    assert_int_equal(stat(loc_path(f, &L1, NULL), &st), 0);
+    assert_int_equal(st.st_mode & 07777, 01733);
+    assert_int_equal(stat(inner, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0711);
 }
 
 /* ---- write, read, meta -------------------------------------------------- */
@@ -664,6 +692,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_verify_fix, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_modes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_meta_cases, setup, teardown),
         cmocka_unit_test_setup_teardown(test_temp_invisible, setup, teardown),
