@@ -45,8 +45,9 @@ SAN_INTEG_TESTS += tests/integration/config-bad.sh \
 INTEG_TESTS += tests/integration/ne-crash.sh
 EXTRA_DIST += tests/integration tests/configs tests/lib
 
-# The privilege model (doc/security.md): users create in the test, the
+# The privilege model (doc/security.md): users made by the tests, the
 # setuid pftool and marfs installed into a scratch prefix, real mpirun.
 PRIV_TESTS = tests/integration/priv-users.sh tests/integration/priv-roots.sh \
 	tests/integration/priv-restart.sh tests/integration/priv-quota.sh
 INTEG_TESTS += $(PRIV_TESTS)
+EXTRA_DIST += doc/security.md

@@ -148,7 +148,9 @@ int mdal_ns_open(const struct mcfg_ns *cfg, int create, struct mdal_ns **out)
         LOG_ERR("namespace %s: cannot open metadata directory %s: %s%s",
                 cfg->path, ns->dir, strerror(-rc),
                 rc == -ENOENT ? " (create the metadata root with "
-                                "marfs-verifyconf --check-dirs --fix)" : "");
+                                "marfs-verifyconf --check-dirs --fix)"
+                : rc == -EACCES ? " (users reach it only through the setuid "
+                                  "programs: doc/security.md)" : "");
         mdal_ns_close(ns);
         return rc;
     }
