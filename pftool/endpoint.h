@@ -146,6 +146,10 @@ void ep_marfs_release(void);
  * may be taken for POSIX, or a copy meant for marfs would land in a
  * local /campaign. */
 int ep_marfs_claims(const char *path, const struct pf_opts *o);
+/* A setuid pftool's marfs endpoint, set up before MPI_Init (privstart.c):
+ * marfs_init with cfg (NULL: the installed default) drops privileges for
+ * good.  0 or the negative errno marfs_init returned. */
+int ep_marfs_setuid_init(const char *cfg);
 
 #define EP_NULL_PREFIX "null:"
 #define EP_SYNTH_PREFIX "synth://"

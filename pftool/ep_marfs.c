@@ -26,6 +26,11 @@ struct mfs {
  * resets it through mf_term). */
 static struct ep *the_ep;
 static int the_ep_tried;
+/* A setuid pftool set it up before MPI_Init (ep_marfs_setuid_init):
+ * with this config (NULL: the installed default), with this result. */
+static int setuid_done;
+static const char *setuid_cfg;
+static int setuid_rc;
 
 struct ep_file {
     marfs_fh_t *fh;
@@ -351,8 +356,38 @@ static int marfs_new(const char *cfg, struct ep **out)
     return 0;
 }
 
+int ep_marfs_setuid_init(const char *cfg)
+{
+    setuid_done = 1;
+    setuid_cfg = cfg;
+    the_ep_tried = 1;
+    setuid_rc = marfs_new(cfg, &the_ep);
+    if (setuid_rc < 0)
+        the_ep = NULL;
+    return setuid_rc;
+}
+
+/* The endpoint of a setuid pftool: decided before the options were
+ * parsed, so they must name the config the same way. */
+static int setuid_claims(const char *path, const struct pf_opts *o)
+{
+    struct marfs_path_info info;
+    const char *cfg = o ? o->config : NULL;
+    if ((cfg == NULL) != (setuid_cfg == NULL) ||
+        (cfg != NULL && strcmp(cfg, setuid_cfg) != 0)) {
+        LOG_ERR("a setuid pftool takes its marfs config only as --config "
+                "FILE or --config=FILE");
+        return -EINVAL;
+    }
+    if (the_ep == NULL)     /* no default config: no marfs on this host */
+        return setuid_rc == -ENOENT && cfg == NULL ? 0 : -EINVAL;
+    return path[0] == '/' && marfs_path_info(ctx_of(the_ep), path, &info) > 0;
+}
+
 int ep_marfs_claims(const char *path, const struct pf_opts *o)
 {
+    if (setuid_done)
+        return setuid_claims(path, o);
     const char *cfg = config_path(o);
     struct marfs_path_info info;
     if (cfg == NULL || path[0] != '/')

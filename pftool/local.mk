@@ -15,10 +15,10 @@ pftool_pftool_SOURCES = \
 	pftool/list.c pftool/purge.c pftool/meta.c pftool/paths.c \
 	pftool/fault.c pftool/pack.c \
 	pftool/endpoint.h pftool/ep.c pftool/ep_posix.c pftool/ep_null.c \
-	pftool/ep_synth.c pftool/ep_marfs.c
+	pftool/ep_synth.c pftool/ep_marfs.c pftool/privstart.c
 pftool_pftool_CPPFLAGS = -D_GNU_SOURCE -I$(LIBDIR)/util -I$(LIBDIR)/config \
 	-I$(LIBDIR)/api $(MPI_CFLAGS)
-pftool_pftool_LDADD = $(MARFS_LIBS) $(MPI_LIBS)
+pftool_pftool_LDADD = $(MARFS_STATIC_LIBS) $(MPI_LIBS)
 
 # Front-ends: one script, installed under four names.
 PFTOOL_FRONTENDS = pftool/pfcp pftool/pfsync pftool/pfls pftool/pfcm

@@ -144,6 +144,9 @@ int main(int argc, char **argv)
 {
     struct pf_job job;
     memset(&job, 0, sizeof(job));
+    /* setuid: roots opened and privileges gone before MPI or any path */
+    if (pf_setuid_start(argc, argv) != 0)
+        return PF_EXIT_FATAL;
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &job.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &job.nranks);

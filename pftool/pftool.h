@@ -127,6 +127,9 @@ const char *pf_cmd_name(enum pf_cmd cmd);
 
 /* opts.c */
 int pf_parse_opts(int argc, char **argv, struct pf_opts *o);
+/* privstart.c: in a setuid pftool, set up marfs and drop to the real user
+ * before MPI_Init; 0, or PF_EXIT_FATAL if privileges are still held. */
+int pf_setuid_start(int argc, char **argv);
 void pf_usage(const struct pf_opts *o, int full);
 int pf_make_roots(struct pf_job *job);
 

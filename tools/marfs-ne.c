@@ -329,6 +329,8 @@ static int with_repo(const struct args *a)
 int main(int argc, char **argv)
 {
     tool_init(argv[0]);
+    if (tool_admin_only("marfs-ne") < 0)
+        return TOOL_USAGE;
     if (argc > 1 && strcmp(argv[1], "bench") == 0)
         return ne_bench_main(argc - 1, argv + 1);
     struct args a;

@@ -13,5 +13,7 @@
 int main(int argc, char **argv)
 {
     tool_init("marfs-recover");
+    if (tool_admin_only("marfs-recover") < 0)
+        return TOOL_USAGE;
     return recover_main("marfs-recover", NULL, argc, argv);
 }

@@ -91,6 +91,8 @@ int main(int argc, char **argv)
     int dirs = 0, fix = 0, quiet = 0, c;
 
     tool_init(argv[0]);
+    if (tool_admin_only("marfs-verifyconf") < 0)
+        return TOOL_USAGE;
     while ((c = getopt_long(argc, argv, "dfqvh", opts, NULL)) != -1) {
         switch (c) {
         case 'd': dirs = 1; break;

@@ -31,9 +31,13 @@ static void usage(FILE *out)
         "  rm [-r] PATH...              remove files (-r: directories too)\n"
         "  mkdir [-p] [-m MODE] PATH... create directories\n"
         "  verify PATH...               read every byte, compare the CRC-64\n"
+        "  chmod MODE PATH...           change modes (octal)\n"
+        "  chown [-h] USER[:GROUP] PATH...  change owners (-h: a symlink\n"
+        "                               itself; only root gives files away)\n"
         "  recover [ARGS...]            as marfs-recover, with this config\n"
         "options:\n"
-        "  -c, --config CONFIG   marfs.xml (default: $MARFS_CONFIG)\n"
+        "  -c, --config CONFIG   marfs.xml (default: $MARFS_CONFIG; installed\n"
+        "                        setuid: the installed default)\n"
         "  -v, --verbose         more log output (repeatable)\n"
         "      --log-level LVL   error, warn, info or debug\n"
         "  -h, --help            this help\n"
@@ -48,7 +52,7 @@ struct command {
 static const struct command commands[] = {
     {"ls", cmd_ls},         {"stat", cmd_stat},   {"put", cmd_put},
     {"get", cmd_get},       {"rm", cmd_rm},       {"mkdir", cmd_mkdir},
-    {"verify", cmd_verify},
+    {"verify", cmd_verify}, {"chmod", cmd_chmod},   {"chown", cmd_chown},
 };
 
 static int parse_global(int argc, char **argv, struct mt *m)
@@ -99,6 +103,21 @@ static int dispatch(struct mt *m, int argc, char **argv)
     return TOOL_USAGE;
 }
 
+/*
+ * Installed setuid (doc/security.md), marfs opens the roots and drops to
+ * its user before it looks at any path the user gave; the administrator's
+ * recover works below the API on every user's data and is not offered.
+ */
+static int setuid_start(struct mt *m, const char *cmd)
+{
+    if (strcmp(cmd, "recover") == 0) {
+        fprintf(stderr, "marfs: recover is an administrator command; this "
+                "marfs is installed setuid\n");
+        return TOOL_USAGE;
+    }
+    return mt_open(m);
+}
+
 int main(int argc, char **argv)
 {
     struct mt m = {.prog = "marfs"};
@@ -106,9 +125,12 @@ int main(int argc, char **argv)
     int code = parse_global(argc, argv, &m);
     if (code != TOOL_OK)
         return code;
-    if (m.config == NULL)
+    if (marfs_is_setuid())
+        code = setuid_start(&m, argv[optind]);
+    else if (m.config == NULL)
         m.config = getenv("MARFS_CONFIG");
-    code = dispatch(&m, argc - optind, argv + optind);
+    if (code == TOOL_OK)
+        code = dispatch(&m, argc - optind, argv + optind);
     if (m.ctx != NULL && marfs_term(m.ctx) < 0 && code == TOOL_OK)
         code = TOOL_FAILED;
     if (fflush(stdout) != 0 && code == TOOL_OK) {

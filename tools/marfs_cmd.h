@@ -20,7 +20,8 @@
 
 struct mt {
     const char *prog;      /* "marfs" (for messages) */
-    const char *config;    /* --config, else $MARFS_CONFIG; may be NULL */
+    const char *config;    /* --config, else $MARFS_CONFIG (setuid: else
+                            * the installed default); may be NULL */
     marfs_ctx_t *ctx;      /* opened by mt_open */
 };
 
@@ -59,5 +60,7 @@ int cmd_get(struct mt *m, int argc, char **argv);
 int cmd_verify(struct mt *m, int argc, char **argv);
 int cmd_rm(struct mt *m, int argc, char **argv);
 int cmd_mkdir(struct mt *m, int argc, char **argv);
+int cmd_chmod(struct mt *m, int argc, char **argv);
+int cmd_chown(struct mt *m, int argc, char **argv);
 
 #endif

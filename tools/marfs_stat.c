@@ -5,7 +5,8 @@
  * symlink), then for a regular file its decoded tag, the objects it spans
  * and where each block of each object lives with its health.  The tag is
  * read raw (marfs_tag.c) so a corrupt or truncated one is shown and
- * reported (exit 1) instead of being used.
+ * reported (exit 1) instead of being used.  A setuid marfs shows the
+ * POSIX fields only.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -145,7 +146,13 @@ static int stat_one(struct stat_ctx *s, const char *path)
     if (rc < 0)
         return mt_fail(s->m, "stat", path, rc);
     print_posix(s->m, path, &st);
-    return S_ISREG(st.st_mode) ? stat_tag(s, path) : TOOL_OK;
+    if (!S_ISREG(st.st_mode))
+        return TOOL_OK;
+    if (s->cfg == NULL) {
+        printf("Tag: (objects and blocks are shown to administrators)\n");
+        return TOOL_OK;
+    }
+    return stat_tag(s, path);
 }
 
 static int load_model(struct stat_ctx *s)
@@ -163,6 +170,8 @@ static int load_model(struct stat_ctx *s)
 
 static void free_model(struct stat_ctx *s)
 {
+    if (s->cfg == NULL)
+        return;
     for (size_t i = 0; s->ne && i < s->cfg->nrepos; i++)
         if (s->ne[i])
             ne_ctx_destroy(s->ne[i]);
@@ -177,7 +186,11 @@ int cmd_stat(struct mt *m, int argc, char **argv)
     optind = 0;
     if (getopt(argc, argv, "+") != -1 || optind >= argc)
         return mt_usage(m, "stat PATH...");
-    if ((code = mt_open(m)) != TOOL_OK || (code = load_model(&s)) != TOOL_OK)
+    /* Tags, objects and blocks are read below the API, through the
+     * roots: a setuid marfs no longer reaches them, and its user need
+     * not know where other users' data lives. */
+    if ((code = mt_open(m)) != TOOL_OK ||
+        (!marfs_is_setuid() && (code = load_model(&s)) != TOOL_OK))
         return code;
     int result = TOOL_OK;
     for (int i = optind; i < argc; i++) {

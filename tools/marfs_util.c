@@ -14,14 +14,17 @@ int mt_open(struct mt *m)
 {
     if (m->ctx != NULL)
         return TOOL_OK;
-    if (m->config == NULL || *m->config == '\0') {
+    /* setuid: no config named means the installed default */
+    int setuid = marfs_is_setuid();
+    if (!setuid && (m->config == NULL || *m->config == '\0')) {
         fprintf(stderr, "%s: no config: use --config CONFIG or set "
                 "MARFS_CONFIG\n", m->prog);
         return TOOL_USAGE;
     }
+    const char *cfg = m->config ? m->config : marfs_default_config();
     int rc = marfs_init(m->config, MARFS_BATCH, &m->ctx);
     if (rc < 0) {
-        fprintf(stderr, "%s: config %s: %s\n", m->prog, m->config,
+        fprintf(stderr, "%s: config %s: %s\n", m->prog, cfg,
                 rc == -EINVAL ? "invalid config" : strerror(-rc));
         m->ctx = NULL;
         return TOOL_USAGE;

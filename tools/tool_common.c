@@ -1,11 +1,13 @@
 /*
- * tool_common.c - logging set-up shared by the admin tools.
+ * tool_common.c - logging set-up shared by the admin tools, and the rule
+ * that the administrator-only ones never run setuid.
  */
 #include "tool_common.h"
 
 #include <stdio.h>
 
 #include "log.h"
+#include "privilege.h"
 
 void tool_init(const char *argv0)
 {
@@ -28,4 +30,15 @@ void tool_verbose(void)
 {
     if (mlog_current_level < MLOG_DEBUG)
         mlog_set_level((enum mlog_level)(mlog_current_level + 1));
+}
+
+int tool_admin_only(const char *prog)
+{
+    if (!mutil_priv_started())
+        return 0;
+    /* These tools open the roots by path and act on every user's data:
+     * installed setuid they would hand a user everything. */
+    fprintf(stderr, "%s: an administrator tool; it must not be installed "
+            "setuid or setgid (see doc/security.md)\n", prog);
+    return -1;
 }

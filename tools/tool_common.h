@@ -22,4 +22,8 @@ int tool_log_level(const char *arg);
 /* Each -v raises the level one step (warn -> info -> debug). */
 void tool_verbose(void);
 
+/* -1 (with a message) if the process started setuid/setgid: an
+ * administrator tool refuses to run so; 0 otherwise. */
+int tool_admin_only(const char *prog);
+
 #endif

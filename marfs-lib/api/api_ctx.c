@@ -1,7 +1,8 @@
 /*
  * api_ctx.c - marfs_init/marfs_term: loading the config, opening each
  * repo's erasure context and each namespace's metadata, and tearing them
- * down; what marfs.h tells a client about a path (marfs_path_info).
+ * down (a setuid program's init: api_privilege.c); what marfs.h tells a
+ * client about a path (marfs_path_info).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 
 #include "api_internal.h"
 #include "log.h"
+#include "privilege.h"
 #include "quota.h"
 
 static int open_repos(marfs_ctx_t *ctx)
@@ -39,34 +41,50 @@ static int open_repos(marfs_ctx_t *ctx)
     return 0;
 }
 
-int marfs_init(const char *config_path, enum marfs_mode mode,
-               marfs_ctx_t **out)
+int api_ctx_create(const struct mcfg *cfg, enum marfs_mode mode,
+                   marfs_ctx_t **out)
 {
-    if (config_path == NULL)
-        config_path = getenv("MARFS_CONFIG");
-    if (config_path == NULL || *config_path == '\0') {
-        LOG_ERR("no marfs config: pass one or set MARFS_CONFIG");
-        return -EINVAL;
-    }
-    if (mode != MARFS_INTERACTIVE && mode != MARFS_BATCH)
-        return -EINVAL;
     marfs_ctx_t *ctx = calloc(1, sizeof(*ctx));
-    if (ctx == NULL)
+    if (ctx == NULL) {
+        mcfg_free(cfg);
         return -ENOMEM;
-    ctx->mode = mode;
-    int rc = dal_config_load(config_path, stderr, &ctx->cfg);
-    if (rc < 0) {
-        LOG_ERR("config %s is not usable: %s", config_path, strerror(-rc));
-        free(ctx);
-        return rc;
     }
-    rc = open_repos(ctx);
+    ctx->mode = mode;
+    ctx->cfg = cfg;
+    int rc = open_repos(ctx);
     if (rc < 0) {
         marfs_term(ctx);
         return rc;
     }
     *out = ctx;
     return 0;
+}
+
+int marfs_init(const char *config_path, enum marfs_mode mode,
+               marfs_ctx_t **out)
+{
+    if (mode != MARFS_INTERACTIVE && mode != MARFS_BATCH)
+        return -EINVAL;
+    if (mutil_priv_elevated())
+        return api_setuid_init(config_path, mode, out);
+    if (mutil_priv_started()) {
+        LOG_ERR("this setuid program already dropped its privileges: it "
+                "gets one marfs_init, before anything else");
+        return -EPERM;
+    }
+    if (config_path == NULL)
+        config_path = getenv("MARFS_CONFIG");
+    if (config_path == NULL || *config_path == '\0') {
+        LOG_ERR("no marfs config: pass one or set MARFS_CONFIG");
+        return -EINVAL;
+    }
+    const struct mcfg *cfg;
+    int rc = dal_config_load(config_path, stderr, &cfg);
+    if (rc < 0) {
+        LOG_ERR("config %s is not usable: %s", config_path, strerror(-rc));
+        return rc;
+    }
+    return api_ctx_create(cfg, mode, out);
 }
 
 int marfs_term(marfs_ctx_t *ctx)

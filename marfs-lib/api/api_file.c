@@ -1,8 +1,10 @@
 /*
  * api_file.c - creating, writing, reading and closing files.
  *
- * A new file's inode is created in the reference tree, tagged "writing",
- * then hard-linked to the user path; its data goes into the creating
+ * A new file's inode is created as the caller in the directory that
+ * will hold it (O_TMPFILE: nameless, so the kernel's checks, owner, group
+ * and umask are those of any create), tagged "writing", linked into the
+ * reference tree, then to the user path; its data goes into the creating
  * client's pack stream.  The tag turns "complete" (with size and
  * checksum, and the inode's size set) only when the object holding the
  * file's last byte is published, so a reader never sees a file whose data
@@ -39,8 +41,11 @@ static int same_time(struct timespec a, struct timespec b)
  * Completion may run long after the writer's close (when the packed
  * object is published), after a copy tool already set the file's mode and
  * times: anything changed since creation is the user's and is kept.
+ * cur is the inode's mode as the user left it; *apply receives the mode
+ * to leave it with ((mode_t)-1: as it is).
  */
-static int settle_inode(int fd, const struct done_arg *d, uint64_t size)
+static int settle_inode(int fd, const struct done_arg *d, uint64_t size,
+                        mode_t cur, mode_t *apply)
 {
     struct stat before;
     if (fstat(fd, &before) != 0)
@@ -53,21 +58,24 @@ static int settle_inode(int fd, const struct done_arg *d, uint64_t size)
         if (futimens(fd, ts) != 0)
             return -errno;
     }
-    if ((before.st_mode & 07777) == d->created_mode &&
-        d->created_mode != d->final_mode && fchmod(fd, d->final_mode) != 0)
-        return -errno;
+    if (cur == (mode_t)-1)
+        cur = before.st_mode & 07777;
+    if (cur == d->created_mode && d->created_mode != d->final_mode)
+        *apply = d->final_mode;
     return 0;
 }
 
 static int complete_inode(const struct done_arg *d, const struct ftag *tag)
 {
-    int fd = openat(d->md->reffd, d->refpath, O_WRONLY | O_NOFOLLOW |
-                    O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
+    int fd;
+    mode_t restore;
+    int rc = api_open_update(d->md->reffd, d->refpath, &fd, &restore);
+    if (rc < 0)
+        return rc;
     struct ftag t = *tag;
     t.state = FTAG_COMPLETE;
-    int rc = settle_inode(fd, d, t.size);
+    mode_t apply = restore;
+    rc = settle_inode(fd, d, t.size, restore, &apply);
     /* Marking it complete and counting its bytes is one step for unlink
      * and replace: unlinked or replaced before its object was published,
      * the file no longer counts (its count went with its last link). */
@@ -78,6 +86,8 @@ static int complete_inode(const struct done_arg *d, const struct ftag *tag)
     if (rc == 0 && fstat(fd, &st) == 0 && st.st_nlink > 1)
         quota_add(d->md->quota, 0, (int64_t)t.size);
     mdal_ns_unlock(d->md);
+    if (apply != (mode_t)-1 && fchmod(fd, apply) != 0 && rc == 0)
+        rc = -errno;
     close(fd);
     return rc;
 }
@@ -177,24 +187,28 @@ static int note_creation(marfs_fh_t *fh, mode_t req)
     struct stat st;
     if (fstat(fh->fd, &st) != 0)
         return -errno;
-    fh->created_mode = st.st_mode & 07777;
-    fh->created_mtime = st.st_mtim;
+    mode_t made = st.st_mode & 07777;
     /* creation applied the umask to req|0600; keep that, minus the
      * owner bits only added so the library can update the inode */
-    fh->mode = fh->created_mode & ~(mode_t)(0600 & ~(req & 07777));
+    fh->mode = made & ~(mode_t)(0600 & ~(req & 07777));
+    /* ... and the owner must have them while the file is written, even
+     * if the umask took them away */
+    if ((made & 0600) != 0600) {
+        made |= 0600;
+        if (fchmod(fh->fd, made) != 0)
+            return -errno;
+    }
+    fh->created_mode = made;
+    fh->created_mtime = st.st_mtim;
     return 0;
 }
 
-static int link_inode(marfs_fh_t *fh, int rfd)
+/* Give the user's name to the inode (already in the ref tree as rfd/ref). */
+static int link_inode(marfs_fh_t *fh, int pfd, const char *name, int rfd)
 {
-    int pfd, rc;
-    char name[NAME_MAX + 1];
-    if ((rc = api_parent(&fh->ap, &pfd, name)) < 0)
-        return rc;
-    if (linkat(rfd, fh->tag.ref, pfd, name, 0) != 0)
-        rc = errno == EEXIST ? replace_existing(fh, pfd, name, rfd) : -errno;
-    close(pfd);
-    return rc;
+    if (linkat(rfd, fh->tag.ref, pfd, name, 0) == 0)
+        return 0;
+    return errno == EEXIST ? replace_existing(fh, pfd, name, rfd) : -errno;
 }
 
 static void init_tag(marfs_fh_t *fh)
@@ -211,33 +225,72 @@ static void init_tag(marfs_fh_t *fh)
     t->psz = r->psz;
 }
 
+/*
+ * The new inode: nameless in the user's directory pfd (O_TMPFILE), so
+ * the kernel applies its own rules to the caller, later linked into the
+ * ref tree (*in_ref 0); or, on a file system without O_TMPFILE, created
+ * in the ref tree directly (*in_ref 1: owner and group are the caller's,
+ * a setgid directory does not pass its group on).
+ */
+static int make_inode(marfs_fh_t *fh, int pfd, int rfd, mode_t mode,
+                      int *in_ref)
+{
+    static int told;
+    *in_ref = 0;
+    fh->fd = openat(pfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
+                    (mode & 07777) | 0600);
+    if (fh->fd >= 0)
+        return 0;
+    if (errno != EOPNOTSUPP && errno != EISDIR)
+        return -errno;
+    if (!__atomic_exchange_n(&told, 1, __ATOMIC_RELAXED))
+        LOG_INFO("%s: the metadata file system has no O_TMPFILE: files are "
+                 "created in the reference tree first", fh->path);
+    *in_ref = 1;
+    fh->fd = openat(rfd, fh->tag.ref, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
+                    (mode & 07777) | 0600);
+    return fh->fd >= 0 ? 0 : -errno;
+}
+
+/* Link the nameless inode into the ref tree, as the caller. */
+static int link_ref(marfs_fh_t *fh, int rfd)
+{
+    char self[64];
+    snprintf(self, sizeof(self), "/proc/self/fd/%d", fh->fd);
+    return linkat(AT_FDCWD, self, rfd, fh->tag.ref, AT_SYMLINK_FOLLOW) == 0
+               ? 0 : -errno;
+}
+
 static int create_inode(marfs_fh_t *fh, mode_t mode)
 {
-    int rfd, rc = quota_check(fh->ap.md->quota, 1, 0);
+    int pfd, rfd, in_ref, rc = quota_check(fh->ap.md->quota, 1, 0);
+    char name[NAME_MAX + 1];
     if (rc < 0)
         return rc;
     stream_new_id(fh->tag.ref, sizeof(fh->tag.ref));
     mdal_ref_dir(fh->ap.md, fh->tag.ref, fh->refdir, sizeof(fh->refdir));
-    if ((rc = mdal_ref_dirfd(fh->ap.md, fh->tag.ref, &rfd)) < 0)
+    if ((rc = api_parent(&fh->ap, &pfd, name)) < 0)
         return rc;
-    fh->fd = openat(rfd, fh->tag.ref, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
-                    (mode & 07777) | 0600);
-    if (fh->fd < 0) {
-        rc = -errno;
-        close(rfd);
+    if ((rc = mdal_ref_dirfd(fh->ap.md, fh->tag.ref, &rfd)) < 0) {
+        close(pfd);
         return rc;
     }
-    rc = note_creation(fh, mode);
+    rc = make_inode(fh, pfd, rfd, mode, &in_ref);
+    if (rc == 0)
+        rc = note_creation(fh, mode);
     init_tag(fh);
     if (rc == 0)
         rc = api_write_tag(fh->fd, &fh->tag);
+    if (rc == 0 && !in_ref && (rc = link_ref(fh, rfd)) == 0)
+        in_ref = 1;
     if (rc == 0)
-        rc = link_inode(fh, rfd);
-    if (rc < 0)
+        rc = link_inode(fh, pfd, name, rfd);
+    if (rc < 0 && in_ref)
         unlinkat(rfd, fh->tag.ref, 0);
-    else
+    else if (rc == 0)
         quota_add(fh->ap.md->quota, 1, 0);
     close(rfd);
+    close(pfd);
     return rc;
 }
 
@@ -410,6 +463,8 @@ int marfs_open(marfs_ctx_t *ctx, const char *path, int flags,
         else if ((fh->ap.ns->perms[ctx->mode] & (NEED_WM | NEED_WD)) !=
                  (NEED_WM | NEED_WD))
             rc = -EACCES;
+        else    /* opened for reading: writing is another permission */
+            rc = api_may_write(fh->fd);
         mdal_ref_dir(fh->ap.md, fh->tag.ref, fh->refdir, sizeof(fh->refdir));
         if (rc == 0)
             rc = api_load_rpath(fh);

@@ -26,6 +26,14 @@ struct marfs_ctx {
     struct mdal_ns **md;        /* by index in cfg->all_ns */
 };
 
+/* A context for cfg (owned from then on, freed on failure): every repo's
+ * erasure context and DAL, every namespace's directories. */
+int api_ctx_create(const struct mcfg *cfg, enum marfs_mode mode,
+                   marfs_ctx_t **out);
+/* marfs_init of a process that started setuid (api_privilege.c). */
+int api_setuid_init(const char *config_path, enum marfs_mode mode,
+                    marfs_ctx_t **out);
+
 /* A path resolved to its namespace. */
 struct api_path {
     const struct mcfg_ns *ns;
@@ -63,6 +71,16 @@ int api_parent(const struct api_path *ap, int *fd, char *name);
  * NULL).  -ENODATA if it has none, -EINVAL if the tag is corrupt. */
 int api_read_tag(int fd, const char *name, struct ftag *tag);
 int api_write_tag(int fd, const struct ftag *tag);
+
+/* The library's updates of an inode as the caller (api_owner.c): the
+ * owner of an inode it made read-only still gets them done. */
+int api_fsetxattr(int fd, const char *name, const void *val, size_t len);
+/* Open dirfd/name O_WRONLY; *restore is the mode to give back with
+ * fchmod when done, or (mode_t)-1. */
+int api_open_update(int dirfd, const char *name, int *fd, mode_t *restore);
+/* 0 if the caller may write the inode of fd (its owner always may, since
+ * it may chmod), else -EACCES. */
+int api_may_write(int fd);
 
 enum fh_kind {
     FH_READ,       /* marfs_open O_RDONLY */

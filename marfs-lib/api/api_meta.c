@@ -228,16 +228,35 @@ ssize_t marfs_readlink(marfs_ctx_t *ctx, const char *path, char *buf,
     return n;
 }
 
+/*
+ * chmod follows symlinks, but only as marfs resolves them (within
+ * mnt_top): the kernel must never follow one itself, which fchmodat
+ * would do with a link to a host path.  The final name is pinned with
+ * O_PATH|O_NOFOLLOW and changed through its /proc magic link.
+ */
 static int do_chmod(const struct api_path *ap, int fd, const char *name,
                     const void *arg)
 {
     (void)ap;
-    return fchmodat(fd, name, *(const mode_t *)arg, 0) == 0 ? 0 : -errno;
+    char self[64];
+    struct stat st;
+    int tfd = openat(fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (tfd < 0)
+        return -errno;
+    int rc = fstat(tfd, &st) != 0 ? -errno : S_ISLNK(st.st_mode) ? -ELOOP : 0;
+    snprintf(self, sizeof(self), "/proc/self/fd/%d", tfd);
+    if (rc == 0 && chmod(self, *(const mode_t *)arg) != 0)
+        rc = -errno;
+    close(tfd);
+    return rc;
 }
 
 int marfs_chmod(marfs_ctx_t *ctx, const char *path, mode_t mode)
 {
-    return at_name(ctx, path, NEED_WM, 0, 0, do_chmod, &mode);
+    struct api_path ap;
+    char target[PATH_MAX];
+    int rc = api_follow_path(ctx, path, NEED_WM, &ap, target);
+    return rc < 0 ? rc : at_name(ctx, target, NEED_WM, 0, 0, do_chmod, &mode);
 }
 
 static int do_chown(const struct api_path *ap, int fd, const char *name,
@@ -286,13 +305,20 @@ int marfs_truncate(marfs_ctx_t *ctx, const char *path, off_t size)
     if (size != 0)
         return -EOPNOTSUPP;
     /* Objects are immutable: truncating to 0 replaces the file with a new
-     * empty one (same owner and mode); other hard links keep the old. */
+     * empty one (same owner and mode); other hard links keep the old.
+     * Only its owner (or root) can make the new inode the old owner's. */
+    if (geteuid() != 0 && st.st_uid != geteuid())
+        return -EPERM;
     marfs_fh_t *fh;
     if ((rc = marfs_creat(ctx, path, st.st_mode & 07777, NULL, &fh)) < 0)
         return rc;
-    if ((rc = marfs_close(fh)) < 0)
-        return rc;
-    return marfs_chown(ctx, path, st.st_uid, st.st_gid);
+    struct stat now;
+    if ((rc = marfs_fstat(fh, &now)) == 0 &&
+        (now.st_uid != st.st_uid || now.st_gid != st.st_gid))
+        rc = marfs_fchown(fh, now.st_uid != st.st_uid ? st.st_uid : (uid_t)-1,
+                          now.st_gid != st.st_gid ? st.st_gid : (gid_t)-1);
+    int crc = marfs_close(fh);
+    return rc < 0 ? rc : crc < 0 ? crc : 0;
 }
 
 int marfs_statvfs(marfs_ctx_t *ctx, const char *path, struct statvfs *sv)

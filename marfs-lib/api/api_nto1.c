@@ -45,9 +45,9 @@ int marfs_set_size(marfs_fh_t *fh, off_t size)
         t->chunk = t->size ? t->size : 1;
     t->first = t->chunk;
     int trc = api_write_tag(fh->fd, t);
-    if (trc == 0 && fh->rpath != NULL &&
-        fsetxattr(fh->fd, RPATH_XATTR, fh->rpath, strlen(fh->rpath), 0) != 0)
-        trc = -errno;
+    if (trc == 0 && fh->rpath != NULL)
+        trc = api_fsetxattr(fh->fd, RPATH_XATTR, fh->rpath,
+                            strlen(fh->rpath));
     if (trc == 0 && ftruncate(fh->fd, size) != 0)
         trc = -errno;
     if (trc < 0)

@@ -34,9 +34,8 @@ int marfs_set_recovery_path(marfs_fh_t *fh, const char *path)
         rc = record_path(&ap, rec, sizeof(rec));
     /* Other processes writing chunks of an N:1 file read it from the
      * inode; a sequential writer's records come from this handle only. */
-    if (rc == 0 && fh->kind == FH_NTO1 &&
-        fsetxattr(fh->fd, RPATH_XATTR, rec, strlen(rec), 0) != 0)
-        rc = -errno;
+    if (rc == 0 && fh->kind == FH_NTO1)
+        rc = api_fsetxattr(fh->fd, RPATH_XATTR, rec, strlen(rec));
     if (rc == 0) {
         free(fh->rpath);
         fh->rpath = strdup(rec);

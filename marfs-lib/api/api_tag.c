@@ -36,7 +36,7 @@ int api_write_tag(int fd, const struct ftag *tag)
     int len = ftag_encode(tag, buf, sizeof(buf));
     if (len < 0)
         return len;
-    return fsetxattr(fd, FTAG_XATTR, buf, (size_t)len, 0) == 0 ? 0 : -errno;
+    return api_fsetxattr(fd, FTAG_XATTR, buf, (size_t)len);
 }
 
 void api_chunk_marker(const struct ftag *tag, uint64_t k, char *buf,

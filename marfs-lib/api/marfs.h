@@ -11,7 +11,9 @@
  * Permissions: each namespace grants RM/WM/RD/WD per client mode
  * (marfs.xml <perms>); a call the mode does not allow fails with -EACCES
  * (read/write data or metadata) before POSIX owner/mode checks, which the
- * metadata tree applies as usual (-EACCES / -EPERM).  Quotas: -EDQUOT at
+ * kernel applies to the calling process's identity as on any file system
+ * (-EACCES / -EPERM): files and directories are created owned by it, and
+ * only root may give a file away.  Quotas: -EDQUOT at
  * create and when a write or set_size would exceed the namespace's bytes.
  * Renames and hard links across namespaces fail with -EXDEV.
  *
@@ -43,9 +45,31 @@ typedef struct marfs_dh marfs_dh_t;     /* an open directory */
 
 /* ---- set-up ------------------------------------------------------------ */
 
-/* Load config_path (NULL: $MARFS_CONFIG) for the given client mode. */
+/*
+ * Load config_path (NULL: $MARFS_CONFIG) for the given client mode.
+ *
+ * In a setuid (or setgid) program (doc/security.md) this is the program's
+ * one chance to reach the secure roots: it loads config_path only if root
+ * owns it and no one else can have changed it, else (NULL) the installed
+ * default (marfs_default_config; $MARFS_CONFIG and every other variable
+ * of the suite are ignored), checks that every metadata and data root is
+ * a barrier users cannot pass (root's, mode 0700), opens them all as
+ * directory fds, and then drops to the real user for good -- whether or
+ * not it succeeded -- before it returns.  From then on the kernel checks
+ * every metadata operation as that user, files are created as that user,
+ * and the roots are reachable only through the context.  Call it before
+ * touching anything the user named (MPI_Init included); a second call in
+ * the same process fails with -EPERM.  A program that cannot continue
+ * must still not assume privileges: marfs_init dropped them either way
+ * (except when the drop itself fails: -EPERM, and the caller must exit).
+ */
 int marfs_init(const char *config_path, enum marfs_mode mode,
                marfs_ctx_t **out);
+/* 1 if this process started setuid/setgid (its marfs_init drops to the
+ * real user), 0 otherwise; unchanged by the drop. */
+int marfs_is_setuid(void);
+/* The config a setuid program loads when given none. */
+const char *marfs_default_config(void);
 /* Flush usage counters, close everything; ctx is freed. */
 int marfs_term(marfs_ctx_t *ctx);
 /* The mount point prefix (mnt_top) of the loaded config. */
@@ -176,7 +200,8 @@ int marfs_chown(marfs_ctx_t *ctx, const char *path, uid_t uid, gid_t gid);
  * not follow a final symlink. */
 int marfs_utimens(marfs_ctx_t *ctx, const char *path,
                   const struct timespec times[2]);
-/* Only to 0 or to the current size; other sizes: -EOPNOTSUPP. */
+/* Only to 0 or to the current size; other sizes: -EOPNOTSUPP.  Going to
+ * 0 replaces the inode, so only its owner or root may (else -EPERM). */
 int marfs_truncate(marfs_ctx_t *ctx, const char *path, off_t size);
 
 /* User xattrs ("user.*"); the library's own ("user.marfs.*") are hidden

@@ -20,6 +20,7 @@
 #include "dal_internal.h"
 #include "hash.h"
 #include "log.h"
+#include "privilege.h"
 
 struct rules {
     struct fault_rule *v;
@@ -120,7 +121,8 @@ static int rules_from_config(struct fault_dal *f, const struct mcfg_dal *cfg)
             rc = -EINVAL;
         }
     }
-    const char *env = getenv("MARFS_FAULT");
+    /* a setuid program never takes rules from its user's environment */
+    const char *env = mutil_priv_getenv("MARFS_FAULT");
     if (rc == 0 && env != NULL)
         rc = rules_add_list(&f->rs, env, "MARFS_FAULT");
     f->rng = f->seed;

@@ -3,11 +3,10 @@
  *
  * Owns: mapping a location to sec_root/<dir_template>/<escaped name>,
  * publishing blocks atomically (write a hidden temporary, fsync, rename on
- * close), reading the meta trailer, verify/fix of the directory tree, del
- * and list.  Block directories are NOT created on demand: a missing one
- * usually means a capacity file system is not mounted, and writing into
- * the mount point would fill the wrong disk; verify(fix) creates them.
- * Layout and format: doc/dal.md.
+ * close), reading the meta trailer, del and list.  Every path is resolved
+ * from the data root's fd (dal_posix_dirs.c), so a setuid program keeps
+ * reaching its blocks after it dropped the privileges that opened the
+ * root.  Layout and format: doc/dal.md.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -25,22 +24,12 @@
 #include "dal_posix.h"
 #include "hash.h"
 #include "log.h"
-#include "rootdir.h"
-
-struct px_dal {
-    struct dal base;
-    struct dal_geom geom;
-    char *root;          /* sec_root without a trailing '/' */
-    char *tmpl;          /* dir_template */
-    int odirect;
-    int warned_direct;   /* O_DIRECT refusal already reported */
-};
 
 struct px_block {
     struct dal_block base;
     struct px_io io;
     int writing;
-    char *path;          /* the block's published name */
+    char *path;          /* the block's published name (below the root) */
     char *tmp;           /* write: the temporary being written */
     uint64_t len;        /* data bytes written / in the block */
     int64_t mtime;
@@ -53,33 +42,6 @@ static const struct dal_ops px_ops;
 
 /* ---- paths ------------------------------------------------------------ */
 
-/* sec_root/<template filled in> into buf; 0 or -ENAMETOOLONG. */
-static int px_dir(const struct px_dal *d, const struct dal_loc *loc,
-                  char *buf, size_t sz)
-{
-    size_t o = (size_t)snprintf(buf, sz, "%s/", d->root);
-    for (const char *t = d->tmpl; *t != '\0' && o < sz; t++) {
-        const char *ph = "pbcs";
-        const char *k = t[0] == '{' && t[1] != '\0' && t[2] == '}'
-                            ? strchr(ph, t[1]) : NULL;
-        if (k == NULL || *k == '\0') {
-            buf[o++] = *t;
-            continue;
-        }
-        unsigned v[4] = {loc->pod, loc->block, loc->cap, loc->scatter};
-        o += (size_t)snprintf(buf + o, sz - o, "%u", v[k - ph]);
-        t += 2;
-    }
-    if (o >= sz) {
-        buf[sz - 1] = '\0';
-        LOG_ERR("posix DAL: block directory under %s is longer than PATH_MAX",
-                d->root);
-        return -ENAMETOOLONG;
-    }
-    buf[o] = '\0';
-    return 0;
-}
-
 /* Escaped name of obj into esc (PX_ESC_MAX + 1 bytes). */
 static int px_name(const char *obj, char *esc)
 {
@@ -90,7 +52,7 @@ static int px_name(const char *obj, char *esc)
     return -ENAMETOOLONG;
 }
 
-/* Directory path and published block path of (loc, obj). */
+/* Directory and published block path of (loc, obj), below the root. */
 static int px_paths(const struct px_dal *d, const struct dal_loc *loc,
                     const char *obj, char *dir, char *path)
 {
@@ -100,9 +62,10 @@ static int px_paths(const struct px_dal *d, const struct dal_loc *loc,
         rc = px_dir(d, loc, dir, PATH_MAX);
     if (rc == 0)
         rc = px_name(obj, esc);
-    if (rc == 0 && snprintf(path, PATH_MAX, "%s/%s", dir, esc) >= PATH_MAX) {
-        LOG_ERR("posix DAL: path of object '%s' in %s exceeds PATH_MAX", obj,
-                dir);
+    if (rc == 0 && snprintf(path, PATH_MAX, "%s/%s", dir, esc) +
+                       strlen(d->root) + 1 >= PATH_MAX) {
+        LOG_ERR("posix DAL: path of object '%s' in %s/%s exceeds PATH_MAX",
+                obj, d->root, dir);
         rc = -ENAMETOOLONG;
     }
     return rc;
@@ -123,7 +86,8 @@ static uint64_t tmp_token(void)
 /* dir/.<escaped>.<16 hex> for the block at path (dir/<escaped>). */
 static char *tmp_path(const char *path)
 {
-    const char *base = strrchr(path, '/') + 1;
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
     char *out = NULL;
     if (asprintf(&out, "%.*s.%s.%016" PRIx64, (int)(base - path), path, base,
                  tmp_token()) < 0)
@@ -155,6 +119,8 @@ static int px_params(struct px_dal *d, const struct mcfg_dal *cfg)
         return -EINVAL;
     }
     d->odirect = od != NULL && strcmp(od, "yes") == 0;
+    while (*tmpl == '/')
+        tmpl++;              /* block directories are below the root */
     d->root = strdup(root);
     d->tmpl = strdup(tmpl);
     if (d->root == NULL || d->tmpl == NULL)
@@ -167,6 +133,8 @@ static int px_params(struct px_dal *d, const struct mcfg_dal *cfg)
 static void px_destroy(dal_t *dal)
 {
     struct px_dal *d = (struct px_dal *)dal;
+    if (d->rootfd >= 0)
+        close(d->rootfd);
     free(d->root);
     free(d->tmpl);
     free(d);
@@ -181,78 +149,17 @@ static int posix_create(const struct mcfg_dal *cfg, const struct mcfg_repo *repo
         return -ENOMEM;
     d->base.ops = &px_ops;
     d->base.type = "posix";
+    d->rootfd = -1;
     dal_geom_init(&d->geom, repo);
     int rc = px_params(d, cfg);
+    if (rc == 0)
+        rc = px_open_root(d);
     if (rc < 0) {
         px_destroy(&d->base);
         return rc;
     }
     *out = &d->base;
     return 0;
-}
-
-/* ---- verify ----------------------------------------------------------- */
-
-/* mkdir -p with mode 0700 for every missing component. */
-static int mkdir_p(char *path)
-{
-    for (char *s = strchr(path + 1, '/');; s = strchr(s + 1, '/')) {
-        if (s != NULL)
-            *s = '\0';
-        int rc = mkdir(path, 0700) < 0 && errno != EEXIST ? -errno : 0;
-        if (s != NULL)
-            *s = '/';
-        if (rc < 0 || s == NULL)
-            return rc;
-    }
-}
-
-/* Check one block directory (creating it when fix); 0 or -errno. */
-static int check_dir(char *path, int fix)
-{
-    struct stat st;
-    int rc = stat(path, &st) < 0 ? -errno : 0;
-    if (rc == -ENOENT && fix && (rc = mkdir_p(path)) == 0)
-        rc = stat(path, &st) < 0 ? -errno : 0;
-    if (rc < 0)
-        return rc;
-    if (!S_ISDIR(st.st_mode))
-        return -ENOTDIR;
-    return access(path, W_OK | X_OK) < 0 ? -errno : 0;
-}
-
-static int px_verify(dal_t *dal, int fix)
-{
-    struct px_dal *d = (struct px_dal *)dal;
-    const struct dal_geom *g = &d->geom;
-    uint64_t total = (uint64_t)g->pods * g->blocks * g->caps * g->scatters;
-    uint64_t bad = 0;
-    char dir[PATH_MAX];
-    /* The root first: a missing or unsafe root makes every block
-     * directory under it moot. */
-    int first = mutil_check_root("data root", d->root, fix);
-    if (first < 0)
-        return first;
-    for (uint64_t i = 0; i < total; i++) {
-        struct dal_loc loc = {
-            .scatter = (unsigned)(i % g->scatters),
-            .cap = (unsigned)(i / g->scatters % g->caps),
-            .block = (unsigned)(i / g->scatters / g->caps % g->blocks),
-            .pod = (unsigned)(i / g->scatters / g->caps / g->blocks),
-        };
-        int rc = px_dir(d, &loc, dir, sizeof(dir));
-        if (rc == 0)
-            rc = check_dir(dir, fix);
-        if (rc < 0 && bad++ < 10)
-            LOG_ERR("posix DAL: block directory %s: %s%s", dir, strerror(-rc),
-                    rc == -ENOENT ? " (verify with fix creates it)" : "");
-        if (rc < 0 && first == 0)
-            first = rc;
-    }
-    if (bad > 10)
-        LOG_ERR("posix DAL: %" PRIu64 " of %" PRIu64 " block directories under "
-                "%s are unusable", bad, total, d->root);
-    return first;
 }
 
 /* ---- handles ---------------------------------------------------------- */
@@ -270,6 +177,12 @@ static struct px_block *new_block(dal_t *dal, const char *path, int writing)
     return h;
 }
 
+/* The data root, for messages ("ROOT/PATH"). */
+static const char *root_of(const struct px_block *h)
+{
+    return ((const struct px_dal *)h->base.dal)->root;
+}
+
 static void free_block(struct px_block *h)
 {
     px_io_close(&h->io);
@@ -284,8 +197,24 @@ static void note_direct(struct px_dal *d, const char *path, int direct)
 {
     if (d->odirect && !direct &&
         !__atomic_exchange_n(&d->warned_direct, 1, __ATOMIC_RELAXED))
-        LOG_WARN("posix DAL: the file system of %s refuses O_DIRECT; using "
-                 "buffered I/O", path);
+        LOG_WARN("posix DAL: the file system of %s/%s refuses O_DIRECT; "
+                 "using buffered I/O", d->root, path);
+}
+
+/* A new temporary: exclusive, and readable by every reader the library
+ * lets through (the umask must not decide that: doc/security.md). */
+static int create_tmp(struct px_dal *d, struct px_block *h, int rootfd)
+{
+    h->io.fd = px_openat(rootfd, h->tmp, O_WRONLY | O_CREAT | O_EXCL |
+                         O_CLOEXEC, d->odirect, &h->io.direct);
+    if (h->io.fd < 0)
+        return h->io.fd;
+    if (fchmod(h->io.fd, PX_MODE_BLOCK) == 0)
+        return 0;
+    int rc = -errno;
+    px_io_close(&h->io);
+    unlinkat(rootfd, h->tmp, 0);
+    return rc;
 }
 
 static int px_open_write(dal_t *dal, const struct dal_loc *loc,
@@ -302,11 +231,10 @@ static int px_open_write(dal_t *dal, const struct dal_loc *loc,
             free_block(h);
         return -ENOMEM;
     }
-    h->io.fd = px_open(h->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                       d->odirect, &h->io.direct);
-    if (h->io.fd < 0) {
-        rc = h->io.fd;
-        LOG_ERR("posix DAL: cannot create block %s: %s%s", h->tmp,
+    int rootfd = px_rootfd(d);
+    rc = rootfd < 0 ? rootfd : create_tmp(d, h, rootfd);
+    if (rc < 0) {
+        LOG_ERR("posix DAL: cannot create block %s/%s: %s%s", d->root, h->tmp,
                 strerror(-rc), rc == -ENOENT ? " (the block directory is "
                 "missing; verify with fix creates it)" : "");
         free_block(h);
@@ -344,23 +272,27 @@ static int load_trailer(struct px_block *h)
     return 0;
 }
 
-/* Open the published block at path for reading. */
+/* Open the published block at path (below the root) for reading. */
 static int open_block(struct px_dal *d, const char *path, struct px_block **out)
 {
     struct px_block *h = new_block(&d->base, path, 0);
     if (h == NULL)
         return -ENOMEM;
-    int rc = h->io.fd = px_open(path, O_RDONLY | O_CLOEXEC, d->odirect,
-                                &h->io.direct);
+    int rc = px_rootfd(d);
+    if (rc >= 0)
+        rc = h->io.fd = px_openat(rc, path, O_RDONLY | O_CLOEXEC, d->odirect,
+                                  &h->io.direct);
     if (rc >= 0)
         rc = load_trailer(h);
     if (rc == -EBADMSG)
-        LOG_ERR("posix DAL: block %s has no valid trailer (format version "
-                "%d): corrupt or not a block", path, PX_FORMAT_VERSION);
+        LOG_ERR("posix DAL: block %s/%s has no valid trailer (format version "
+                "%d): corrupt or not a block", d->root, path,
+                PX_FORMAT_VERSION);
     else if (rc < 0 && rc != -ENOENT)
-        LOG_ERR("posix DAL: cannot read block %s: %s", path, strerror(-rc));
+        LOG_ERR("posix DAL: cannot read block %s/%s: %s", d->root, path,
+                strerror(-rc));
     else if (rc == -ENOENT)
-        LOG_DEBUG("posix DAL: no block %s", path);
+        LOG_DEBUG("posix DAL: no block %s/%s", d->root, path);
     if (rc < 0) {
         free_block(h);
         return rc;
@@ -391,8 +323,8 @@ static ssize_t px_put(dal_block_t *blk, const void *buf, size_t len)
         return -EBADF;
     int rc = px_io_append(&h->io, buf, len);
     if (rc < 0) {
-        LOG_ERR("posix DAL: writing block %s at offset %" PRIu64 ": %s",
-                h->tmp, h->len, strerror(-rc));
+        LOG_ERR("posix DAL: writing block %s/%s at offset %" PRIu64 ": %s",
+                root_of(h), h->tmp, h->len, strerror(-rc));
         return rc;
     }
     h->len += len;
@@ -410,8 +342,8 @@ static ssize_t px_get(dal_block_t *blk, void *buf, size_t len, uint64_t off)
         len = (size_t)(h->len - off);
     ssize_t n = px_io_pread(&h->io, buf, len, off);
     if (n < 0)
-        LOG_ERR("posix DAL: reading block %s at offset %" PRIu64 ": %s",
-                h->path, off, strerror((int)-n));
+        LOG_ERR("posix DAL: reading block %s/%s at offset %" PRIu64 ": %s",
+                root_of(h), h->path, off, strerror((int)-n));
     return n;
 }
 
@@ -421,7 +353,8 @@ static int px_set_meta(dal_block_t *blk, const void *meta, size_t len)
     char what[PATH_MAX + 32];
     if (!h->writing)
         return -EBADF;
-    snprintf(what, sizeof(what), "posix DAL: block %s", h->path);
+    snprintf(what, sizeof(what), "posix DAL: block %s/%s", root_of(h),
+             h->path);
     int rc = dal_meta_dup(meta, len, &h->meta, what);
     if (rc == 0) {
         h->mlen = (uint32_t)len;
@@ -455,11 +388,12 @@ static int publish(struct px_block *h)
     int crc = px_io_close(&h->io);
     if (rc == 0)
         rc = crc;
-    if (rc == 0 && rename(h->tmp, h->path) < 0)
+    int rootfd = ((struct px_dal *)h->base.dal)->rootfd;
+    if (rc == 0 && renameat(rootfd, h->tmp, rootfd, h->path) < 0)
         rc = -errno;
     if (rc < 0)
-        LOG_ERR("posix DAL: cannot publish block %s: %s", h->path,
-                strerror(-rc));
+        LOG_ERR("posix DAL: cannot publish block %s/%s: %s", root_of(h),
+                h->path, strerror(-rc));
     return rc;
 }
 
@@ -468,7 +402,7 @@ static int px_close(dal_block_t *blk)
     struct px_block *h = (struct px_block *)blk;
     int rc = h->writing ? publish(h) : px_io_close(&h->io);
     if (rc < 0 && h->writing)
-        unlink(h->tmp);
+        unlinkat(((struct px_dal *)h->base.dal)->rootfd, h->tmp, 0);
     free_block(h);
     return rc;
 }
@@ -478,10 +412,11 @@ static int px_abort(dal_block_t *blk)
     struct px_block *h = (struct px_block *)blk;
     int rc = 0;
     px_io_close(&h->io);
-    if (h->writing && unlink(h->tmp) < 0) {
+    int rootfd = ((struct px_dal *)h->base.dal)->rootfd;
+    if (h->writing && unlinkat(rootfd, h->tmp, 0) < 0) {
         rc = -errno;
-        LOG_ERR("posix DAL: cannot remove temporary %s: %s", h->tmp,
-                strerror(errno));
+        LOG_ERR("posix DAL: cannot remove temporary %s/%s: %s", root_of(h),
+                h->tmp, strerror(errno));
     }
     free_block(h);
     return rc;
@@ -506,15 +441,18 @@ static int px_stat(dal_t *dal, const struct dal_loc *loc, const char *obj,
 static int px_del(dal_t *dal, const struct dal_loc *loc, const char *obj)
 {
     char dir[PATH_MAX], path[PATH_MAX];
-    int rc = px_paths((struct px_dal *)dal, loc, obj, dir, path);
-    if (rc == 0 && unlink(path) < 0) {
+    struct px_dal *d = (struct px_dal *)dal;
+    int rc = px_paths(d, loc, obj, dir, path);
+    int rootfd = rc < 0 ? rc : px_rootfd(d);
+    if (rc == 0 && rootfd < 0)
+        rc = rootfd;
+    else if (rc == 0 && unlinkat(rootfd, path, 0) < 0)
         rc = -errno;
-        if (rc == -ENOENT)
-            LOG_DEBUG("posix DAL: no block %s to delete", path);
-        else
-            LOG_ERR("posix DAL: cannot delete block %s: %s", path,
-                    strerror(errno));
-    }
+    if (rc == -ENOENT)
+        LOG_DEBUG("posix DAL: no block %s/%s to delete", d->root, path);
+    else if (rc < 0 && rc != -ENAMETOOLONG && rc != -EINVAL)
+        LOG_ERR("posix DAL: cannot delete block %s/%s: %s", d->root, path,
+                strerror(-rc));
     return rc;
 }
 
@@ -545,11 +483,19 @@ static int px_list(dal_t *dal, const struct dal_loc *loc,
         rc = px_dir(d, loc, dir, sizeof(dir));
     if (rc < 0)
         return rc;
-    DIR *dp = opendir(dir);
-    if (dp == NULL) {
+    int rootfd = px_rootfd(d);
+    int fd = -1;
+    DIR *dp = NULL;
+    if (rootfd < 0)
+        rc = rootfd;
+    else if ((fd = openat(rootfd, dir, O_RDONLY | O_DIRECTORY |
+                          O_CLOEXEC)) < 0 || (dp = fdopendir(fd)) == NULL)
         rc = -errno;
-        LOG_ERR("posix DAL: cannot list block directory %s: %s", dir,
-                strerror(errno));
+    if (dp == NULL) {
+        if (fd >= 0)
+            close(fd);
+        LOG_ERR("posix DAL: cannot list block directory %s/%s: %s", d->root,
+                dir, strerror(-rc));
         return rc;
     }
     rc = list_dir(dp, cb, arg);

@@ -1,9 +1,12 @@
 /*
  * dal_posix.h - internals of the posix DAL shared by its two files.
  *
- * Owns: the on-disk block format (name escaping, the meta trailer) and
- * the file I/O that hides O_DIRECT alignment (dal_posix_io.c), used by
- * the operations in dal_posix.c.  Format: doc/dal.md, "posix".
+ * Owns: the DAL's handle and its data root (an O_PATH directory fd every
+ * block path is resolved from), the block directories and their modes
+ * (dal_posix_dirs.c), the on-disk block format (name escaping, the meta
+ * trailer) and the file I/O that hides O_DIRECT alignment
+ * (dal_posix_io.c), used by the operations in dal_posix.c.  Format and
+ * modes: doc/dal.md, "posix"; why: doc/security.md.
  */
 #ifndef MARFS_DAL_POSIX_H
 #define MARFS_DAL_POSIX_H
@@ -11,6 +14,41 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "dal_internal.h"
+
+struct px_dal {
+    struct dal base;
+    struct dal_geom geom;
+    char *root;          /* sec_root without a trailing '/' (messages) */
+    int rootfd;          /* O_PATH fd of sec_root, -1 until it exists */
+    char *tmpl;          /* dir_template, without leading '/' */
+    int odirect;
+    int warned_direct;   /* O_DIRECT refusal already reported */
+};
+
+/* Modes of what the DAL creates below its root.  The root (0700) keeps
+ * users out; below it, users' setuid programs holding the root's fd must
+ * pass through (0711), store blocks in the leaf directories without
+ * listing or replacing anyone else's (sticky 1733), and read any block
+ * the library decides they may (0444). */
+#define PX_MODE_INNER 0711
+#define PX_MODE_LEAF 01733
+#define PX_MODE_BLOCK 0444
+
+/* The block directory of loc relative to the root, into buf (PATH_MAX);
+ * 0 or -ENAMETOOLONG (logged). */
+int px_dir(const struct px_dal *d, const struct dal_loc *loc, char *buf,
+           size_t sz);
+/* The root's fd, opening it if it appeared since (verify with fix made
+ * it); -ENOENT (not logged) while it does not exist. */
+int px_rootfd(struct px_dal *d);
+/* Open the root at creation.  A setuid program needs it now (before it
+ * drops its privileges), secure (mutil_check_secure_root); others may
+ * create it later with verify.  0 or -errno (logged). */
+int px_open_root(struct px_dal *d);
+/* verify() of struct dal_ops. */
+int px_verify(dal_t *dal, int fix);
 
 /* O_DIRECT alignment of buffers, lengths and offsets, and staging size. */
 #define PX_ALIGN 4096
@@ -59,9 +97,11 @@ struct px_io {
     size_t fill;             /* staged bytes not yet written */
 };
 
-/* open(2) with O_DIRECT when want_direct, falling back to buffered I/O
- * when the file system refuses it (*direct tells which).  fd or -errno. */
-int px_open(const char *path, int flags, int want_direct, int *direct);
+/* openat(2) with O_DIRECT when want_direct, falling back to buffered
+ * I/O when the file system refuses it (*direct tells which).  fd or
+ * -errno. */
+int px_openat(int dirfd, const char *path, int flags, int want_direct,
+              int *direct);
 /* Append (write side, sequential); 0 or -errno. */
 int px_io_append(struct px_io *io, const void *buf, size_t len);
 /* Write out what is staged, ending O_DIRECT for the unaligned tail. */

@@ -141,12 +141,13 @@ int px_meta_ok(const unsigned char in[PX_FOOTER], const void *meta,
 
 /* ---- I/O -------------------------------------------------------------- */
 
-int px_open(const char *path, int flags, int want_direct, int *direct)
+int px_openat(int dirfd, const char *path, int flags, int want_direct,
+              int *direct)
 {
     int fd = -1;
     *direct = 0;
     if (want_direct) {
-        fd = open(path, flags | O_DIRECT, 0600);
+        fd = openat(dirfd, path, flags | O_DIRECT, 0600);
         if (fd >= 0) {
             *direct = 1;
             return fd;
@@ -154,9 +155,9 @@ int px_open(const char *path, int flags, int want_direct, int *direct)
         if (errno != EINVAL)   /* EINVAL: this file system has no O_DIRECT */
             return -errno;
         if (flags & O_CREAT)
-            unlink(path);      /* some systems create before refusing */
+            unlinkat(dirfd, path, 0);   /* some systems create before refusing */
     }
-    fd = open(path, flags, 0600);
+    fd = openat(dirfd, path, flags, 0600);
     return fd >= 0 ? fd : -errno;
 }
 

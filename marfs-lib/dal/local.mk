@@ -6,6 +6,7 @@ marfs_lib_dal_libdal_la_SOURCES = \
 	marfs-lib/dal/dal.h marfs-lib/dal/dal_internal.h \
 	marfs-lib/dal/dal.c marfs-lib/dal/dal_params.c \
 	marfs-lib/dal/dal_posix.c marfs-lib/dal/dal_posix_io.c \
+	marfs-lib/dal/dal_posix_dirs.c \
 	marfs-lib/dal/dal_posix.h \
 	marfs-lib/dal/dal_null.c marfs-lib/dal/dal_timer.c \
 	marfs-lib/dal/dal_fault.c marfs-lib/dal/dal_fault_rule.c \

@@ -22,7 +22,9 @@
 #include "hash.h"
 #include "log.h"
 #include "mdal.h"
+#include "privilege.h"
 #include "quota.h"
+#include "rootdir.h"
 
 int mdal_ns_dirname(const char *nspath, char *buf, size_t bufsz)
 {
@@ -64,12 +66,23 @@ ssize_t mdal_lgetxattr(const struct mdal_ns *ns, const char *rel,
     return len;
 }
 
+/* Give the directory at/name exactly mode if this process owns it: a
+ * chmod, since the umask of whoever created it must not decide. */
+static void own_mode(int at, const char *name, mode_t mode)
+{
+    struct stat st;
+    if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        (st.st_mode & 07777) != mode && st.st_uid == geteuid())
+        fchmodat(at, name, mode, 0);
+}
+
 static int open_dir(int at, const char *name, int create, mode_t mode)
 {
     int fd = openat(at, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT && create) {
-        if (mkdirat(at, name, mode) != 0 && errno != EEXIST)
+        if (mkdirat(at, name, 0700) != 0 && errno != EEXIST)
             return -errno;
+        own_mode(at, name, mode);
         fd = openat(at, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
     }
     return fd < 0 ? -errno : fd;
@@ -85,10 +98,14 @@ static int open_ns_dirs(struct mdal_ns *ns, int create)
     }
     if (rootfd < 0)
         return -errno;
-    /* tree/ is what users see: world-readable like any directory; ref/
-     * is internal. */
+    /* tree/ is what users see: world-readable like any directory.  ref/
+     * is internal, yet users' setuid programs create their files' inodes
+     * in it through the fd: they may pass and create, not list, and not
+     * remove each other's entries (MDAL_REF_MODE). */
     ns->treefd = open_dir(rootfd, "tree", create, 0755);
-    ns->reffd = open_dir(rootfd, "ref", create, 0700);
+    ns->reffd = open_dir(rootfd, "ref", create, MDAL_REF_MODE);
+    if (ns->reffd >= 0 && create)
+        own_mode(rootfd, "ref", MDAL_REF_MODE);   /* made by older versions */
     int rc = ns->treefd < 0 ? ns->treefd : ns->reffd < 0 ? ns->reffd : 0;
     if (rc == 0)
         rc = quota_open(rootfd, ns->cfg, &ns->quota);
@@ -117,12 +134,23 @@ int mdal_ns_open(const struct mcfg_ns *cfg, int create, struct mdal_ns **out)
         free(ns);
         return -ENOMEM;
     }
+    /* A setuid program opens the namespace once, now, while privileged:
+     * the metadata root must be a barrier no user can pass. */
+    rc = mutil_priv_elevated()
+             ? mutil_check_secure_root("metadata root", cfg->repo->ns_root, 0)
+             : 0;
+    if (rc < 0) {
+        mdal_ns_close(ns);
+        return rc;
+    }
     rc = open_ns_dirs(ns, create);
     if (rc < 0) {
         LOG_ERR("namespace %s: cannot open metadata directory %s: %s%s",
                 cfg->path, ns->dir, strerror(-rc),
                 rc == -ENOENT ? " (create the metadata root with "
-                                "marfs-verifyconf --check-dirs --fix)" : "");
+                                "marfs-verifyconf --check-dirs --fix)"
+                : rc == -EACCES ? " (users reach it only through the setuid "
+                                  "programs: doc/security.md)" : "");
         mdal_ns_close(ns);
         return rc;
     }
@@ -144,6 +172,43 @@ void mdal_ns_close(struct mdal_ns *ns)
     free(ns->dir);
     pthread_mutex_destroy(&ns->lock);
     free(ns);
+}
+
+/*
+ * Create one level of the reference tree.  Any user's program may be the
+ * first to need it, and the others must be able to use it at once: it is
+ * made under a temporary name, given MDAL_REF_MODE, then renamed into
+ * place unless another program was first.
+ */
+static int make_level(int at, const char *name)
+{
+    static unsigned counter;
+    char tmp[64];
+    snprintf(tmp, sizeof(tmp), "%s-mkdir-%d-%u", MDAL_RESERVED_PREFIX,
+             (int)getpid(), __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
+    if (mkdirat(at, tmp, 0700) != 0)
+        return -errno;
+    int rc = fchmodat(at, tmp, MDAL_REF_MODE, 0) == 0 &&
+             renameat2(at, tmp, at, name, RENAME_NOREPLACE) == 0 ? 0 : -errno;
+    if (rc < 0)
+        unlinkat(at, tmp, AT_REMOVEDIR);
+    if (rc == -EINVAL) {    /* no RENAME_NOREPLACE on this file system */
+        rc = mkdirat(at, name, 0700) == 0 || errno == EEXIST ? 0 : -errno;
+        own_mode(at, name, MDAL_REF_MODE);
+    }
+    return rc == -EEXIST ? 0 : rc;
+}
+
+static int open_level(int at, const char *name)
+{
+    int fd = openat(at, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0 || errno != ENOENT)
+        return fd >= 0 ? fd : -errno;
+    int rc = make_level(at, name);
+    if (rc < 0)
+        return rc;
+    fd = openat(at, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    return fd >= 0 ? fd : -errno;
 }
 
 static int openat2_beneath(int dirfd, const char *path, int flags)
@@ -226,7 +291,7 @@ int mdal_ref_dirfd(const struct mdal_ns *ns, const char *refname, int *fd)
      * too large to create up front. */
     for (char *lvl = strtok_r(dir, "/", &save); lvl != NULL;
          lvl = strtok_r(NULL, "/", &save)) {
-        int next = open_dir(cur, lvl, 1, 0700);
+        int next = open_level(cur, lvl);
         if (cur != ns->reffd)
             close(cur);
         if (next < 0) {

@@ -4,8 +4,8 @@
  *
  *   <ns_root>/ns@<path with '/' as '@'>/   ("ns@" for the root namespace)
  *       tree/        the user-visible tree (dirs, symlinks, file links)
- *       ref/D/D/     the reference tree: every file's inode is created
- *                    here first and hard-linked into tree/, so unlink and
+ *       ref/D/D/     the reference tree: every file's inode is linked
+ *                    here before it gets its name in tree/, so unlink and
  *                    rename of the user path never lose what garbage
  *                    collection needs to find the file's objects
  *       usage        the namespace's file and byte counters (quota.c)
@@ -26,6 +26,10 @@
 
 /* Names beginning with this are internal and invisible through the API. */
 #define MDAL_RESERVED_PREFIX ".marfs"
+
+/* Mode of ref/ and its levels: below the 0700 metadata root, users'
+ * setuid programs create inodes here through the fd (doc/security.md). */
+#define MDAL_REF_MODE 01733
 
 struct quota;
 

@@ -32,6 +32,7 @@ struct quota {
     int64_t pend_files, pend_bytes; /* not yet written */
     int64_t inflight;               /* bytes of files being written */
     time_t last_flush;
+    int told;                       /* the quota message was logged */
 };
 
 static int read_usage(struct quota *q)
@@ -146,10 +147,24 @@ int quota_check(struct quota *q, uint64_t files, uint64_t bytes)
     pthread_mutex_lock(&q->lock);
     b = apply((int64_t)b, q->inflight);
     pthread_mutex_unlock(&q->lock);
-    if ((ns->quota_files != MCFG_UNLIMITED && f + files > ns->quota_files) ||
-        (ns->quota_bytes != MCFG_UNLIMITED && b + bytes > ns->quota_bytes))
-        return -EDQUOT;
-    return 0;
+    int over_files = ns->quota_files != MCFG_UNLIMITED &&
+                     f + files > ns->quota_files;
+    int over_bytes = ns->quota_bytes != MCFG_UNLIMITED &&
+                     b + bytes > ns->quota_bytes;
+    if (!over_files && !over_bytes)
+        return 0;
+    /* Once per namespace and process: every later refusal is the same
+     * story, and the caller reports each file it could not store. */
+    if (!__atomic_exchange_n(&q->told, 1, __ATOMIC_RELAXED)) {
+        if (over_files)
+            LOG_ERR("namespace %s: quota exceeded: %" PRIu64 " of %" PRIu64
+                    " files in use", ns->path, f, ns->quota_files);
+        else
+            LOG_ERR("namespace %s: quota exceeded: %" PRIu64 " of %" PRIu64
+                    " bytes in use (or being written), %" PRIu64 " more "
+                    "asked for", ns->path, b, ns->quota_bytes, bytes);
+    }
+    return -EDQUOT;
 }
 
 void quota_add(struct quota *q, int64_t files, int64_t bytes)

@@ -6,7 +6,9 @@ marfs_lib_util_libutil_la_SOURCES = \
 	marfs-lib/util/hash.c marfs-lib/util/hash.h \
 	marfs-lib/util/crc64.c marfs-lib/util/crc.h \
 	marfs-lib/util/modestr.c marfs-lib/util/modestr.h \
-	marfs-lib/util/rootdir.c marfs-lib/util/rootdir.h
+	marfs-lib/util/rootdir.c marfs-lib/util/rootdir.h \
+	marfs-lib/util/privilege.c marfs-lib/util/privilege.h \
+	marfs-lib/util/trustpath.c marfs-lib/util/trustpath.h
 marfs_lib_util_libutil_la_CPPFLAGS = $(INC_UTIL) $(ISAL_CFLAGS)
 pkginclude_HEADERS += marfs-lib/util/log.h
 
@@ -15,3 +17,9 @@ UNIT_TESTS += tests/unit/test_log
 tests_unit_test_log_SOURCES = tests/unit/test_log.c
 tests_unit_test_log_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_log_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/unit/test_privilege
+UNIT_TESTS += tests/unit/test_privilege
+tests_unit_test_privilege_SOURCES = tests/unit/test_privilege.c
+tests_unit_test_privilege_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_privilege_LDADD = $(TEST_LIBS)

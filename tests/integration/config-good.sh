@@ -23,8 +23,8 @@ tap_is "$(grep -c -e "metadata root $root/meta: No such file or directory (marfs
     "both missing roots are named"
 marfs-verifyconf -q --check-dirs --fix "$TAP_TMP/c.xml" >/dev/null 2>&1
 tap_is "$?" 0 "--fix creates the roots"
-tap_is "$(stat -c %a "$root/meta"):$(stat -c %a "$root/data")" "700:700" \
-    "created roots have mode 0700"
+tap_is "$(stat -c %a "$root"):$(stat -c %a "$root/meta"):$(stat -c %a "$root/data")" \
+    "700:700:711" "created roots: 0700, the data root 0711 behind the 0700 one above it"
 marfs-verifyconf -q --check-dirs "$TAP_TMP/c.xml" >/dev/null 2>&1
 tap_is "$?" 0 "--check-dirs passes once they exist"
 chmod 0777 "$root/data"

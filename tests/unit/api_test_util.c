@@ -80,7 +80,8 @@ void at_setup(struct at_env *env, const struct at_cfg *c)
     memset(env, 0, sizeof(*env));
     snprintf(env->dir, sizeof(env->dir), "%s/test_api.XXXXXX", scratch_base());
     assert_non_null(mkdtemp(env->dir));
-    snprintf(env->conf, sizeof(env->conf), "%s/marfs.xml", env->dir);
+    snprintf(env->conf, sizeof(env->conf), c->setuid_layout ? "%s.xml"
+             : "%s/marfs.xml", env->dir);
     write_config(env, c);
     snprintf(path, sizeof(path), "%s/meta", env->dir);
     assert_int_equal(mkdir(path, 0700), 0);
@@ -93,6 +94,9 @@ void at_setup(struct at_env *env, const struct at_cfg *c)
     assert_int_equal(dal_create(r->dal, r, &dal), 0);
     assert_int_equal(dal->ops->verify(dal, 1), 0);
     dal_destroy(dal);
+    snprintf(path, sizeof(path), "%s/data", env->dir);
+    if (c->setuid_layout)
+        assert_int_equal(chmod(path, 0711), 0);
     assert_int_equal(ne_ctx_create(r, &env->ne), 0);
     assert_int_equal(marfs_init(env->conf, MARFS_BATCH, &env->ctx), 0);
 }
@@ -127,8 +131,10 @@ void at_teardown(struct at_env *env)
     if (env->ne != NULL)
         ne_ctx_destroy(env->ne);
     mcfg_free(env->cfg);
-    if (getenv("MARFS_TEST_KEEP") == NULL)
+    if (getenv("MARFS_TEST_KEEP") == NULL) {
+        unlink(env->conf);
         rm_tree_at(AT_FDCWD, env->dir);
+    }
     memset(env, 0, sizeof(*env));
 }
 

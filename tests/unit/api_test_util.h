@@ -34,6 +34,10 @@ struct at_cfg {
     const char *max_size;    /* NULL: "1M" */
     const char *root_perms;  /* <perms> of root, NULL: full batch, RM,RD interactive */
     const char *children;    /* XML of child <ns> elements of root, or NULL */
+    int setuid_layout;       /* as a setuid program needs it: the scratch
+                              * dir is the barrier (0700), the data root
+                              * passable (0711), the config beside the
+                              * scratch dir (root's, readable by all) */
 };
 
 struct at_env {

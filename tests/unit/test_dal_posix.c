@@ -18,30 +18,46 @@
 
 #include "dal_test.h"
 
-/* ---- open(2) interposer: count O_DIRECT opens, refuse O_DIRECT below a
- * prefix the way tmpfs on older kernels does ---------------------------- */
+/* ---- openat(2) interposer: count O_DIRECT opens, refuse O_DIRECT below
+ * a prefix the way tmpfs on older kernels does (the DAL opens blocks
+ * relative to its data root's fd) ---------------------------------------- */
 
 static char no_direct_prefix[PATH_MAX];
 static int direct_opens;
 
-int open(const char *path, int flags, ...)
+/* Is dirfd/path below no_direct_prefix? */
+static int below_prefix(int dirfd, const char *path)
 {
-    static int (*real_open)(const char *, int, ...);
+    char full[PATH_MAX], link[64];
+    ssize_t n = 0;
+    if (path[0] != '/' && dirfd != AT_FDCWD) {
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
+        n = readlink(link, full, sizeof(full) - 1);
+        if (n < 0)
+            return 0;
+    }
+    snprintf(full + n, sizeof(full) - (size_t)n, "%s%s", n ? "/" : "", path);
+    return strncmp(full, no_direct_prefix, strlen(no_direct_prefix)) == 0;
+}
+
+int openat(int dirfd, const char *path, int flags, ...)
+{
+    static int (*real_openat)(int, const char *, int, ...);
     mode_t mode = 0;
-    if (flags & O_CREAT) {
+    if (flags & (O_CREAT | O_TMPFILE)) {
         va_list ap;
         va_start(ap, flags);
         mode = (mode_t)va_arg(ap, int);
         va_end(ap);
     }
-    if (real_open == NULL)
-        *(void **)&real_open = dlsym(RTLD_NEXT, "open");
+    if (real_openat == NULL)
+        *(void **)&real_openat = dlsym(RTLD_NEXT, "openat");
     if ((flags & O_DIRECT) && no_direct_prefix[0] != '\0' &&
-        strncmp(path, no_direct_prefix, strlen(no_direct_prefix)) == 0) {
+        below_prefix(dirfd, path)) {
         errno = EINVAL;
         return -1;
     }
-    int fd = real_open(path, flags, mode);
+    int fd = real_openat(dirfd, path, flags, mode);
     if (fd >= 0 && (flags & O_DIRECT))
         __atomic_add_fetch(&direct_opens, 1, __ATOMIC_RELAXED);
     return fd;
@@ -133,15 +149,23 @@ static void test_verify_fix(void **state)
     dt_log_expect(g.root, "No such file or directory (marfs-verifyconf "
                   "--check-dirs --fix creates it)", NULL);
     assert_int_equal(dal->ops->verify(dal, 1), 0);
-    /* 1 pod x 3 blocks x 2 caps x 2 scatters, all 0700 */
+    /* 1 pod x 3 blocks x 2 caps x 2 scatters: the root passable (0711:
+     * the scratch dir above it, 0700, keeps users out), the levels on the
+     * way 0711, the block directories sticky 1733 (whatever the umask) */
+    struct stat st;
+    assert_int_equal(stat(g.root, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0711);
+    char inner[PATH_MAX];
+    dt_fmt(inner, sizeof(inner), "%s/pod0/block1/cap1", g.root);
+    assert_int_equal(stat(inner, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0711);
     for (unsigned b = 0; b < 3; b++)
         for (unsigned c = 0; c < 2; c++)
             for (unsigned s = 0; s < 2; s++) {
                 struct dal_loc l = {0, b, c, s};
-                struct stat st;
                 assert_int_equal(stat(loc_path(&g, &l, NULL), &st), 0);
                 assert_true(S_ISDIR(st.st_mode));
-                assert_int_equal(st.st_mode & 07777, 0700);
+                assert_int_equal(st.st_mode & 07777, 01733);
             }
     assert_int_equal(dt_count_entries(g.root, NULL), 1);
     assert_int_equal(dal->ops->verify(dal, 0), 0);
@@ -153,6 +177,34 @@ static void test_verify_fix(void **state)
     assert_int_equal(dal->ops->verify(dal, 1), -ENOTDIR);
     dt_log_expect(loc_path(&g, &L1, NULL), "Not a directory", NULL);
     dal_destroy(dal);
+}
+
+/* Modes a setuid program's users need below the root (doc/security.md):
+ * blocks readable by all whatever the umask; verify without fix warns
+ * about directories only root's programs can use, verify with fix gives
+ * them their modes. */
+static void test_modes(void **state)
+{
+    struct fix *f = *state;
+    struct stat st;
+    mode_t old = umask(077);
+    assert_int_equal(dt_write(f->dal, &L0, "m", 100, 1, 100, NULL), 0);
+    umask(old);
+    assert_int_equal(stat(loc_path(f, &L0, "m"), &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0444);
+    char inner[PATH_MAX];
+    dt_fmt(inner, sizeof(inner), "%s/pod0/block0", f->root);
+    assert_int_equal(chmod(loc_path(f, &L1, NULL), 0700), 0);
+    assert_int_equal(chmod(inner, 0700), 0);
+    dt_log_capture();
+    assert_int_equal(f->dal->ops->verify(f->dal, 0), 0);
+    dt_log_expect("5 of 12 block directories", "admit only root's programs",
+                  "verify with fix sets them", NULL);
+    assert_int_equal(f->dal->ops->verify(f->dal, 1), 0);
+    assert_int_equal(stat(loc_path(f, &L1, NULL), &st), 0);
+    assert_int_equal(st.st_mode & 07777, 01733);
+    assert_int_equal(stat(inner, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0711);
 }
 
 /* ---- write, read, meta -------------------------------------------------- */
@@ -640,6 +692,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_verify_fix, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_modes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_meta_cases, setup, teardown),
         cmocka_unit_test_setup_teardown(test_temp_invisible, setup, teardown),
