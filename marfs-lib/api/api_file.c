@@ -202,10 +202,8 @@ static void init_tag(marfs_fh_t *fh)
     const struct mcfg_repo *r = fh->ap.repo;
     struct ftag *t = &fh->tag;
     t->state = FTAG_WRITING;
-    snprintf(t->stream, sizeof(t->stream), "%s", stream_id(fh->st));
-    t->chunk = r->chunking ? r->chunk_max_size : UINT64_MAX;
-    t->first = t->chunk;
-    t->hdr = OBJ_HDR_SIZE;
+    /* where the file will begin: gc finds a dead writer's objects by it */
+    stream_next_begin(fh->st, t);
     t->n = r->n;
     t->e = r->e;
     t->psz = r->psz;
@@ -417,6 +415,8 @@ int marfs_open(marfs_ctx_t *ctx, const char *path, int flags,
         fh->kind = FH_READ;
         rc = fh->tag.state == FTAG_COMPLETE
                  ? sread_open(fh->ap.ne, &fh->tag, &fh->rd) : -EBUSY;
+        if (rc == 0)
+            sread_flag_damaged_to(fh->rd, fh->ap.md);
     }
     if (rc < 0) {
         if (fh->fd >= 0)

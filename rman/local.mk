@@ -1,0 +1,37 @@
+# rman/local.mk - marfs-rman, the resource manager (doc/rman.md): garbage
+# collection, repack, rebuild, scrub, quota, undelete.  Two programs from
+# one source set: marfs-rman (no MPI) and marfs-rman-mpi (par_mpi.c, the
+# only file that sees MPI).  Both use the library's layer headers.
+RMAN_SOURCES = rman/rman.h rman/files.h rman/actions.h rman/par.h \
+	rman/reftree.h rman/wal.h rman/gc.h rman/repack.h rman/scrub.h \
+	rman/main.c rman/opts.c rman/summary.c rman/nsctx.c rman/lock.c \
+	rman/wal.c rman/replay.c rman/strtab.c rman/walk.c rman/walk_pack.c \
+	rman/classify.c rman/writer.c rman/objects.c rman/reftree.c \
+	rman/treefind.c rman/gc.c rman/gc_apply.c rman/repack.c \
+	rman/scrub.c rman/scrub_pos.c rman/rebuild.c rman/usage.c \
+	rman/report.c rman/undelete.c $(TOOL_COMMON)
+RMAN_CPPFLAGS = $(INC_ALL) -I$(top_srcdir)/tools -I$(top_srcdir)/rman
+
+sbin_PROGRAMS += rman/marfs-rman rman/marfs-rman-mpi
+rman_marfs_rman_SOURCES = $(RMAN_SOURCES) rman/par_serial.c
+rman_marfs_rman_CPPFLAGS = $(RMAN_CPPFLAGS)
+rman_marfs_rman_LDADD = $(MARFS_LIBS)
+rman_marfs_rman_mpi_SOURCES = $(RMAN_SOURCES) rman/par_mpi.c
+rman_marfs_rman_mpi_CPPFLAGS = $(RMAN_CPPFLAGS) $(MPI_CFLAGS)
+rman_marfs_rman_mpi_LDADD = $(MARFS_LIBS) $(MPI_LIBS)
+dist_man_MANS += man/marfs-rman.1
+EXTRA_DIST += doc/rman.md scripts/marfs-gc.cron scripts/bench-rman
+
+# Integration tests: real repos, real pftool copies (mpirun), kill -9.
+RMAN_TESTS = tests/integration/rman-gc.sh tests/integration/rman-property.sh \
+	tests/integration/rman-crash.sh tests/integration/rman-repack.sh \
+	tests/integration/rman-rebuild.sh tests/integration/rman-scrub.sh \
+	tests/integration/rman-quota.sh tests/integration/rman-undelete.sh
+INTEG_TESTS += $(RMAN_TESTS)
+
+# The tests' API client (renames, pack streams, N:1 files, a writer that
+# dies, a checking reader loop).
+check_PROGRAMS += tests/helpers/rman_ops
+tests_helpers_rman_ops_SOURCES = tests/helpers/rman_ops.c
+tests_helpers_rman_ops_CPPFLAGS = $(INC_ALL)
+tests_helpers_rman_ops_LDADD = $(MARFS_LIBS)
