@@ -8,6 +8,9 @@
  *                                    whole chunks in reverse, finalize)
  *   rman_ops hang SRC DST            creat, write SRC, print "ready", then
  *                                    wait to be killed (a writer that dies)
+ *   rman_ops cmp LOCAL:MPATH...      each marfs file reads back as LOCAL;
+ *                                    prints "differ MPATH" for each that
+ *                                    does not, exits 1 if any
  *   rman_ops readloop STOPFILE PATH...
  *                                    read every PATH whole, again and again
  *                                    until STOPFILE exists; each read must
@@ -138,6 +141,42 @@ static int read_one(const char *path)
     return 0;
 }
 
+static int cmp_one(const char *local, const char *mpath)
+{
+    size_t len, at = 0;
+    char *want = slurp(local, &len);
+    static char buf[1 << 16];
+    marfs_fh_t *fh;
+    int rc = marfs_open(ctx, mpath, O_RDONLY, &fh), same = rc == 0;
+    ssize_t n = 0;
+    while (same && (n = marfs_read(fh, buf, sizeof(buf))) > 0) {
+        same = at + (size_t)n <= len && memcmp(want + at, buf, (size_t)n) == 0;
+        at += (size_t)n;
+    }
+    if (rc == 0)
+        marfs_close(fh);
+    free(want);
+    if (!same || n < 0 || at != len) {
+        printf("differ %s%s%s\n", mpath, rc < 0 ? ": " : "",
+               rc < 0 ? strerror(-rc) : "");
+        return 1;
+    }
+    return 0;
+}
+
+static int cmp_all(int argc, char **argv)
+{
+    int bad = 0;
+    for (int i = 0; i < argc; i++) {
+        char *colon = strchr(argv[i], ':');
+        if (colon == NULL)
+            return fail("cmp", argv[i], -EINVAL);
+        *colon = '\0';
+        bad |= cmp_one(argv[i], colon + 1);
+    }
+    return bad;
+}
+
 static int readloop(const char *stop, int argc, char **argv)
 {
     unsigned long reads = 0, errors = 0;
@@ -168,6 +207,8 @@ int main(int argc, char **argv)
         rc = nto1(argv[2], argv[3]);
     else if (strcmp(cmd, "hang") == 0 && argc == 4)
         rc = hang(argv[2], argv[3]);
+    else if (strcmp(cmd, "cmp") == 0)
+        rc = cmp_all(argc - 2, argv + 2);
     else if (strcmp(cmd, "readloop") == 0 && argc >= 4)
         rc = readloop(argv[2], argc - 3, argv + 3);
     else

@@ -12,6 +12,16 @@ rman_setup() {
     export OMPI_MCA_btl=self,vader
     export PFTOOL_CONF=/dev/null MARFS_LOG=${MARFS_LOG:-error} LC_ALL=C
     export PATH="$top_builddir/rman:$top_builddir/tests/helpers:$top_builddir/pftool:$top_builddir/tools:$PATH"
+    # The libtool wrapper scripts cost ~0.5 s per run (they fork sed and
+    # ls); the crash and property tests run the tools hundreds of times,
+    # so use the real binaries when the build has them.
+    local d
+    if [ -e "$top_builddir/.libs/libmarfs.so" ]; then
+        for d in tools tests/helpers rman; do
+            [ -d "$top_builddir/$d/.libs" ] && PATH="$top_builddir/$d/.libs:$PATH"
+        done
+        export LD_LIBRARY_PATH="$top_builddir/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    fi
 }
 
 # rman_site [SED-EXPR...]: the repo under $TAP_TMP/site; exports
