@@ -175,9 +175,9 @@ static void account(struct rm_ns *ns, const struct wal_step *s, uint64_t bytes,
         rm_act(ns->o, "gc %s: %sremove reference %s", ns->ns->path, would,
                s->args[0]);
     } else if (strcmp(s->action, "deltree") == 0) {
-        rm_act(ns->o, "gc %s: %sremove incomplete file %s%s%s (its writer "
-               "died)", ns->ns->path, would, ns->ns->path,
-               strcmp(ns->ns->path, "/") ? "/" : "", s->args[0]);
+        rm_act(ns->o, "gc %s: %sremove incomplete file %s%s/%s (its writer "
+               "died)", ns->ns->path, would, ns->cfg->mnt_top,
+               strcmp(ns->ns->path, "/") ? ns->ns->path : "", s->args[0]);
     } else {
         rm_act(ns->o, "gc %s: %sremove chunk marker(s) %s", ns->ns->path,
                would, s->args[0]);

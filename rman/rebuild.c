@@ -138,9 +138,10 @@ static void name_files(struct rm_ns *ns, struct rm_files *fs, const char *obj)
         if (f->nlink > 1)
             rm_tree_paths(ns, &f->ino, 1, &path);
         if (path != NULL)
-            rm_say(ns->o, "rebuild %s:   holds %s%s%s (%" PRIu64 " bytes)",
-                   ns->ns->path, strcmp(ns->ns->path, "/") ? ns->ns->path : "",
-                   "/", path, f->size);
+            rm_say(ns->o, "rebuild %s:   holds %s%s/%s (%" PRIu64 " bytes)",
+                   ns->ns->path, ns->cfg->mnt_top,
+                   strcmp(ns->ns->path, "/") ? ns->ns->path : "", path,
+                   f->size);
         else
             rm_say(ns->o, "rebuild %s:   holds a %s file (reference %s)",
                    ns->ns->path, f->kind == RF_RETIRED ? "repacked-away"

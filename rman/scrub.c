@@ -279,7 +279,7 @@ int rm_scrub(struct rm_ns *ns)
         double el = rm_mono() - p.t0;
         scrub_pos_remove(ns);
         par_sum(tot, 6);
-        if (par_rank() == 0)
+        if (par_rank() == 0 && tot[0] > 0)
             rm_say(ns->o, "scrub %s: pass complete: %" PRIu64 " object(s), "
                    "%" PRIu64 " bytes, %" PRIu64 " damaged, %" PRIu64
                    " crc error(s), %" PRIu64 " lost; this run %.1f s, "

@@ -33,16 +33,23 @@ struct rm_wal {
 };
 
 static long crash_at = -1;  /* MARFS_RMAN_CRASH_AT */
+static long delay_ms;       /* MARFS_RMAN_STEP_DELAY_MS */
 static long records;
 
-static void crash_hook(void)
+/* Test hooks: die after record K; pause after every record (so a test's
+ * reader can run across the steps of a repack). */
+static void test_hooks(void)
 {
     if (crash_at < 0) {
         const char *e = getenv("MARFS_RMAN_CRASH_AT");
+        const char *d = getenv("MARFS_RMAN_STEP_DELAY_MS");
         crash_at = e != NULL ? strtol(e, NULL, 10) : 0;
+        delay_ms = d != NULL ? strtol(d, NULL, 10) : 0;
     }
     if (crash_at > 0 && ++records == crash_at)
         kill(getpid(), SIGKILL);
+    if (delay_ms > 0)
+        usleep((useconds_t)delay_ms * 1000);
 }
 
 static int append(struct rm_wal *w, const char *fmt, ...)
@@ -63,7 +70,7 @@ static int append(struct rm_wal *w, const char *fmt, ...)
                 strerror(-rc));
         return rc;
     }
-    crash_hook();
+    test_hooks();
     return 0;
 }
 

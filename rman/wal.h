@@ -5,9 +5,10 @@
  * objects were not all written, rolls back) whatever a killed run left.
  * Format (text, versioned): doc/rman.md, "Write-ahead log".
  *
- * Test hook: with MARFS_RMAN_CRASH_AT=K in the environment the process
+ * Test hooks: with MARFS_RMAN_CRASH_AT=K in the environment the process
  * kills itself (SIGKILL) right after appending its K-th record, so tests
- * can stop a run at every step in turn.
+ * can stop a run at every step in turn; MARFS_RMAN_STEP_DELAY_MS=M makes
+ * it pause M ms after every record.
  */
 #ifndef MARFS_RMAN_WAL_H
 #define MARFS_RMAN_WAL_H

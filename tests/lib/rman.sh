@@ -93,3 +93,24 @@ summary_field() {
 same_bytes() {
     marfs get "$1" - 2>/dev/null | cmp -s - "$2"
 }
+
+# block_files OBJECT: the block files of an object, sorted.
+block_files() {
+    find "$DATA" -type f -name "$(sed 's#/#%2F#' <<<"$1")" | LC_ALL=C sort
+}
+
+# flip_byte FILE OFFSET: xor the byte at OFFSET with 0x10 (one bit).
+flip_byte() {
+    local b
+    b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+    printf "$(printf '\\%03o' $((b ^ 16)))" |
+        dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
+# unclean_objects: the stored objects marfs-ne verify does not find clean.
+unclean_objects() {
+    local o
+    for o in $(stored_objects); do
+        marfs-ne verify "$MARFS_CONFIG" demo "$o" >/dev/null 2>&1 || echo "$o"
+    done
+}
