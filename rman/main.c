@@ -215,7 +215,10 @@ int main(int argc, char **argv)
     if (rc == 0 && par_rank() == 0) {
         if (par_size() > 1)     /* every rank counted its namespaces */
             r.sum.namespaces /= (uint64_t)par_size();
-        rm_summary_print(&r.o, &r.sum);
+        /* a listing is the whole output of --list-deleted / --report */
+        if ((r.o.actions & ~(unsigned)(RM_LIST_DELETED | RM_REPORT)) ||
+            r.sum.errors > 0)
+            rm_summary_print(&r.o, &r.sum);
     }
     for (size_t i = 0; r.ne && r.cfg && i < r.cfg->nrepos; i++)
         if (r.ne[i] != NULL)
