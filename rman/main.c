@@ -62,7 +62,6 @@ struct run {
     struct rm_opts o;
     struct rm_summary sum;
     ne_ctx_t **ne;             /* by repo index */
-    int reported;
 };
 
 static ne_ctx_t *ne_of(struct run *r, const struct mcfg_repo *repo)
@@ -122,10 +121,26 @@ static void run_ns(struct run *r, const struct mcfg_ns *c)
             note(ns, rm_rebuild(ns));
         if (a & RM_QUOTA)
             note(ns, rm_quota(ns));
-        if ((a & RM_REPORT) && par_rank() == 0)
-            rm_report_ns(ns, !r->reported++);
     }
     rm_ns_close(ns);
+}
+
+/* --report (rank 0), after every action, so the table is in one piece. */
+static void report(struct run *r, const struct mcfg_ns **sel, size_t nsel)
+{
+    rm_report_begin(&r->o);
+    for (size_t i = 0; i < nsel; i++) {
+        struct rm_ns *ns;
+        ne_ctx_t *ne = ne_of(r, sel[i]->repo);
+        if (ne == NULL ||
+            rm_ns_open(r->cfg, sel[i], ne, &r->o, &r->sum, &ns) < 0) {
+            r->sum.errors++;
+            continue;
+        }
+        rm_report_ns(ns, i == 0);
+        rm_ns_close(ns);
+    }
+    rm_report_end(&r->o);
 }
 
 /* --undelete PATH... (rank 0): each path names its namespace. */
@@ -202,13 +217,11 @@ int main(int argc, char **argv)
                                   : r.cfg->all_ns[i]) == NULL)
                 rc = TOOL_USAGE;
     }
-    if (rc == 0 && (r.o.actions & RM_REPORT) && par_rank() == 0)
-        rm_report_begin(&r.o);
-    if (rc == 0 && (r.o.actions & ~(unsigned)RM_UNDELETE))
+    if (rc == 0 && (r.o.actions & ~(unsigned)(RM_UNDELETE | RM_REPORT)))
         for (size_t i = 0; i < nsel; i++)
             run_ns(&r, sel[i]);
     if (rc == 0 && (r.o.actions & RM_REPORT) && par_rank() == 0)
-        rm_report_end(&r.o);
+        report(&r, sel, nsel);
     if (rc == 0 && (r.o.actions & RM_UNDELETE) && par_rank() == 0)
         undelete(&r);
     par_sum((uint64_t *)&r.sum, RM_SUMMARY_FIELDS);

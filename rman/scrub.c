@@ -153,6 +153,7 @@ static void report_damage(struct pass *p, const char *name,
     mdal_flag_damaged(ns->md, name);
 }
 
+/* 0 checked, 1 gone (collected, or a deleted file's), <0 error. */
 static int check_one(struct pass *p, const char *name, int must)
 {
     struct ne_health h;
@@ -166,7 +167,7 @@ static int check_one(struct pass *p, const char *name, int must)
             p->pos.lost++;
             mdal_flag_damaged(p->ns->md, name);
         }
-        return 0;
+        return 1;
     }
     uint64_t bytes = rm_block_bytes(&h, p->ns->repo->psz);
     p->run_bytes += bytes;
@@ -219,8 +220,8 @@ static int run_pass(struct pass *p, const char *list, size_t len)
             continue;       /* checked before the restart */
         rc = check_one(p, name, must);
         snprintf(p->pos.last, sizeof(p->pos.last), "%s", name);
-        p->pos.checked++;
-        if (rc == 0)
+        p->pos.checked += rc == 0;
+        if (rc >= 0)
             rc = scrub_pos_save(p->ns, &p->pos);
         pace(p);
         progress(p, 0);

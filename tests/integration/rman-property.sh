@@ -3,7 +3,8 @@
 # seed, a fresh repo gets creates (packed, chunked, N:1), unlinks,
 # renames (also over existing files) and overwrites, interleaved with
 # `marfs-rman --gc --age 0`, while pfcp copies a tree into the same
-# namespace and a background loop runs gc for as long as pfcp runs.
+# namespace and a background loop runs gc for as long as pfcp runs (every
+# other seed as a 2-rank MPI job: `mpirun -np 2 marfs-rman`).
 # After every gc the objects of every complete file with a user name must
 # still be stored; at the end (one more gc, nothing running) every live
 # file reads back exact, the tree holds exactly the expected names, and
@@ -16,7 +17,7 @@ rman_setup
 tap_on_exit pf_kill_all
 seeds=(${RMAN_SEEDS:-3 11 23 37 59 97})
 OPS=${RMAN_OPS:-36}
-tap_plan $((${#seeds[@]} * 5))
+tap_plan $((${#seeds[@]} * 5 + 1))
 
 # deterministic bytes: distinct per (seed, name)
 mkdata() { yes "seed $seed file $1 $RANDOM" | head -c "$2" >"$src/$1"; }
@@ -31,7 +32,11 @@ mkdir -p "$pfsrc/sub"
 for i in $(seq 1 24); do head -c $((i * 333)) /dev/urandom >"$pfsrc/sub/p$i"; done
 head -c 230000 /dev/urandom >"$pfsrc/bigN1"
 
+seedno=0
 for seed in "${seeds[@]}"; do
+    seedno=$((seedno + 1))
+    bgrun=(marfs-rman)
+    [ $((seedno % 2)) -eq 0 ] && bgrun=(mpirun -np 2 marfs-rman)
     rm -rf "$TAP_TMP/site" "$TAP_TMP/src"
     rman_site || { echo "Bail out! no site"; exit 1; }
     src=$TAP_TMP/src
@@ -43,7 +48,8 @@ for seed in "${seeds[@]}"; do
     pf_run pfcp -np 2 -R "$pfsrc" "$TOP/pf" >"$TAP_TMP/pf.out" 2>&1 &
     pf=$!
     (while kill -0 "$pf" 2>/dev/null; do
-        rman --gc --age 0 --wait -q >>"$TAP_TMP/bg.out" 2>&1 || echo "bg gc failed" >>"$TAP_TMP/bg.err"
+        "${bgrun[@]}" -c "$MARFS_CONFIG" --gc --age 0 --wait -q >>"$TAP_TMP/bg.out" 2>&1 ||
+            echo "bg gc failed" >>"$TAP_TMP/bg.err"
         echo run >>"$TAP_TMP/bg.count"
     done) &
     bg=$!
@@ -110,4 +116,7 @@ for seed in "${seeds[@]}"; do
         "seed $seed: the store holds exactly the live files' objects (no dead pack or file left)"
     unset want
 done
+out=$(mpirun -np 2 marfs-rman -c "$MARFS_CONFIG" --scrub 2>&1)
+tap_is "$?:$(summary_field "$out" objects-scrubbed):$(summary_field "$out" crc-errors)" \
+    "0:$(stored_objects | wc -l):0" "a 2-rank scrub of the last repo checks every object once"
 tap_done
