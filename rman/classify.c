@@ -5,9 +5,11 @@
  * The age of a deleted file is the age of its inode's ctime: removing the
  * last user link changes it, and nothing changes it afterwards except
  * marfs-rman itself (which marks expired files and needs no age for
- * them).  An incomplete file is collected only when its writer is known
- * dead (same host) or has been silent for the writer grace period (another
- * host, or an N:1 file that any rank may still be writing).
+ * them).  An incomplete file is collected only once it is older than both
+ * the gc age and the writer grace period, and its writer is not seen
+ * running on this host.  The process check can only protect a file, never
+ * hasten its end: host ids are not reliably unique (containers, cloned
+ * images), and an N:1 file may be written by ranks on any host.
  */
 #include "files.h"
 
@@ -16,20 +18,21 @@ static int old_enough(int64_t now, int64_t t, int64_t age)
     return now - t >= age;
 }
 
+/* Old enough for the gc age and the writer grace, and no writer seen. */
+static int abandoned(const char *id, int64_t now, int64_t last,
+                     const struct rm_opts *o)
+{
+    return old_enough(now, last, o->age) && old_enough(now, last, o->grace) &&
+           rm_writer_state(id) != RW_ALIVE;
+}
+
 static enum rm_fate incomplete(const struct rm_files *fs,
                                const struct rm_file *f, int64_t now,
                                const struct rm_opts *o)
 {
     int64_t last = f->ctime > f->marker_mtime ? f->ctime : f->marker_mtime;
-    if (!old_enough(now, last, o->age))
-        return FATE_WRITING;
-    enum rm_writer w = rm_writer_state(strtab_get(fs->streams, f->stream));
-    /* N:1: the stream's maker is one writer among many */
-    if (f->nto1 && w == RW_DEAD)
-        w = RW_UNKNOWN;
-    if (w == RW_DEAD || (w == RW_UNKNOWN && old_enough(now, last, o->grace)))
-        return FATE_COLLECT_W;
-    return FATE_WRITING;
+    return abandoned(strtab_get(fs->streams, f->stream), now, last, o)
+               ? FATE_COLLECT_W : FATE_WRITING;
 }
 
 enum rm_fate rm_classify(const struct rm_files *fs, const struct rm_file *f,
@@ -40,9 +43,7 @@ enum rm_fate rm_classify(const struct rm_files *fs, const struct rm_file *f,
         return FATE_BAD;
     case RF_UNTAGGED:
         /* a create between its inode and its tag, or one that died there */
-        if (f->nlink == 1 && old_enough(now, f->ctime, o->age) &&
-            (rm_writer_state(f->ref) == RW_DEAD ||
-             old_enough(now, f->ctime, o->grace)))
+        if (f->nlink == 1 && abandoned(f->ref, now, f->ctime, o))
             return FATE_STRAY;
         return FATE_KEEP;
     case RF_RETIRED:

@@ -49,8 +49,8 @@ struct rm_opts {
     size_t nns;
     unsigned actions;          /* enum rm_action bits */
     int64_t age;               /* seconds a deletion must be old for gc */
-    int64_t grace;             /* seconds before a writer we cannot see
-                                  (another host, N:1) counts as dead */
+    int64_t grace;             /* seconds an incomplete file must be
+                                  silent before gc may take it */
     double below;              /* repack objects below this live ratio */
     int scan;                  /* rebuild: check every object */
     int has_location;

@@ -5,10 +5,9 @@
  * Ids are "<hostid>-<pid>-<sec hex>.<nsec>-<counter>" (stream.c).  On the
  * host that made the id the answer is exact: the pid must exist, not be a
  * zombie, and have started no later than the id was made (else the pid
- * was reused).  For other hosts nothing can be known here; the caller
- * waits the writer grace period instead (doc/rman.md, "Writers").
- * Assumes host ids are unique per node (hostid(1)) and that marfs-rman
- * sees the PID namespace of the writers of its own host.
+ * was reused).  For other hosts nothing can be known here.  gc uses the
+ * answer only to keep a file whose writer runs (doc/rman.md, "Writers"):
+ * a host id shared by several nodes can then only delay a collection.
  */
 #include <inttypes.h>
 #include <stdio.h>

@@ -244,8 +244,11 @@ static int take_stream(marfs_fh_t *fh, marfs_fh_t *prev, struct stream **st)
 {
     const struct mcfg_repo *r = fh->ap.repo;
     *st = NULL;
+    /* A stream (so every object) holds files of one namespace: its
+     * objects' headers name it, and garbage collection decides per
+     * namespace whether anything still uses an object. */
     if (prev != NULL && prev->kind == FH_WRITE && !prev->failed &&
-        prev->ap.repo == r && r->packing)
+        prev->ap.ns == fh->ap.ns && r->packing)
         api_write_end(prev, st);
     else if (prev != NULL)
         marfs_close(prev);

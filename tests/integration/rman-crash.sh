@@ -41,7 +41,7 @@ cp -a "$TAP_TMP/site" "$TAP_TMP/snap"
 restore() { rm -rf "$TAP_TMP/site" && cp -a "$TAP_TMP/snap" "$TAP_TMP/site"; }
 
 # a complete run on the same state, for reference
-rman --repack --gc --age 0 >"$TAP_TMP/ref.out" 2>&1
+rman --repack --gc --age 0 --writer-grace 0 >"$TAP_TMP/ref.out" 2>&1
 tap_is "$?:$(summary_field "$(cat "$TAP_TMP/ref.out")" files-repacked)" "0:1" \
     "an uninterrupted run: exit 0, one file repacked"
 want_objects=$(stored_objects | wc -l)
@@ -50,12 +50,12 @@ k=0 bad="" kills=0 rollbacks=0 forwards=0
 while [ "$k" -lt 400 ]; do
     k=$((k + 1))
     restore
-    MARFS_RMAN_CRASH_AT=$k rman --repack --gc --age 0 >"$TAP_TMP/crash.out" 2>&1
+    MARFS_RMAN_CRASH_AT=$k rman --repack --gc --age 0 --writer-grace 0 >"$TAP_TMP/crash.out" 2>&1
     rc=$?
     [ "$rc" -eq 0 ] && break            # K beyond the last record: done
     [ "$rc" -eq 137 ] || { bad="$bad k=$k:exit=$rc"; continue; }
     kills=$((kills + 1))
-    rman --repack --gc --age 0 -v >"$TAP_TMP/after.out" 2>&1 || bad="$bad k=$k:rerun"
+    rman --repack --gc --age 0 --writer-grace 0 -v >"$TAP_TMP/after.out" 2>&1 || bad="$bad k=$k:rerun"
     grep -q 'rolling back' "$TAP_TMP/after.out" && rollbacks=$((rollbacks + 1))
     grep -q 'finishing batch' "$TAP_TMP/after.out" && forwards=$((forwards + 1))
     # shellcheck disable=SC2086

@@ -11,7 +11,7 @@
 . "$top_srcdir/tests/lib/rman.sh"
 rman_setup
 rman_site || { echo "Bail out! no site"; exit 1; }
-tap_plan 26
+tap_plan 28
 
 src=$TAP_TMP/src
 mkdir -p "$src"
@@ -34,7 +34,7 @@ before=$(stored_objects)
 out=$(rman --gc --age 1h)
 tap_is "$?:$(summary_field "$out" objects-deleted):$(stored_objects | wc -l)" "0:0:10" \
     "deletions younger than --age 1h: nothing deleted"
-out=$(rman --gc --age 0 --dry-run)
+out=$(rman --gc --age 0 --writer-grace 0 --dry-run)
 tap_is "$?:$(summary_field "$out" objects-deleted):$(grep -c 'would delete object' <<<"$out")" "0:9:9" \
     "--dry-run --age 0 says 9 objects would go"
 tap_is "$(stored_objects)" "$before" "--dry-run deleted nothing"
@@ -42,7 +42,7 @@ tap_is "$(ref_entries | wc -l)" 13 "--dry-run removed no reference (13 files)"
 
 blocks_before=$(find "$DATA" -type f ! -name '.*' | wc -l)
 bytes_before=$(find "$DATA" -type f ! -name '.*' -printf '%s\n' | awk '{ s += $1 } END { print s }')
-out=$(rman --gc --age 0)
+out=$(rman --gc --age 0 --writer-grace 0)
 tap_is "$?:$(summary_field "$out" objects-deleted):$(summary_field "$out" refs-removed)" "0:9:12" \
     "--age 0: 9 objects deleted, 12 references removed"
 tap_is "$(stored_objects)" "$(live_objects)" "the store holds exactly the objects of the live tags"
@@ -57,14 +57,14 @@ tap_is "$(summary_field "$out" bytes-freed)" \
     "bytes-freed is exactly the block data removed"
 same_bytes "$TOP/keep" "$src/keep"
 tap_ok $? "the live file reads back exact"
-out=$(rman --gc --age 0)
+out=$(rman --gc --age 0 --writer-grace 0)
 tap_is "$?:$(summary_field "$out" objects-deleted):$(summary_field "$out" refs-removed)" "0:0:0" \
     "a second gc finds nothing"
 
 # ---- a pack with one live member ---------------------------------------------
 rman_ops pack $(for i in $(seq 1 8); do printf '%s ' "$src/s$i:$TOP/p/t$i"; done)
 for i in $(seq 1 7); do marfs rm "$TOP/p/t$i"; done
-out=$(rman --gc --age 0)
+out=$(rman --gc --age 0 --writer-grace 0)
 tap_is "$(summary_field "$out" objects-deleted):$(stored_objects | wc -l)" "0:2" \
     "a pack with one live member of 8 stays"
 n=0
@@ -87,20 +87,30 @@ for _ in $(seq 50); do grep -q ready "$TAP_TMP/dead.out" && break; sleep 0.1; do
 kill -9 "$dead"; wait "$dead" 2>/dev/null
 tap_is "$ready:$(marfs stat "$TOP/dead" | grep 'state:')" "ready:  state: writing" \
     "two writers stopped mid-file; one is killed"
-out=$(rman --gc --age 0)
+out=$(rman --gc --age 0 --writer-grace 0)
 tap_is "$?:$(marfs ls "$TOP" | grep -c '^dead$'):$(marfs ls "$TOP" | grep -c '^alive$')" "0:0:1" \
     "gc removes the killed writer's file, not the live writer's"
 tap_is "$(stored_objects | grep -c "$(marfs stat "$TOP/alive" | sed -n 's/.*stream: *//p' | head -c 30)")" 1 \
     "the live writer's published object stays"
 kill "$live_PID" 2>/dev/null; wait "$live_PID" 2>/dev/null
-out=$(rman --gc --age 0)
+out=$(rman --gc --age 0 --writer-grace 0)
 tap_is "$(marfs ls "$TOP" | grep -c '^alive$'):$(stored_objects)" "0:$(live_objects)" \
     "once that writer is gone too, its file and objects go; the store = live tags"
+
+# ---- one pack stream across namespaces ----------------------------------------
+head -c 999 /dev/urandom >"$src/x"
+rman_ops pack "$src/x:$TOP/proj/x" "$src/x:$TOP/y" "$src/x:$TOP/proj/x2"
+tap_is "$(tags_of "$META/ns@proj/tree" "$META/ns@/tree/y" | objects_of_tags | wc -l)" 3 \
+    "a client's files in two namespaces go to separate objects (one per namespace run)"
+marfs rm "$TOP/y"
+rman --gc --age 0 --ns / -q
+same_bytes "$TOP/proj/x" "$src/x" && same_bytes "$TOP/proj/x2" "$src/x"
+tap_ok $? "gc of the root namespace leaves the other namespace's files whole"
 
 # ---- lock, usage, cron --------------------------------------------------------
 flock "$META/ns@/rman/lock" sleep 3 &
 sleep 0.3
-out=$(rman --gc --age 0 --ns / 2>&1)
+out=$(rman --gc --age 0 --writer-grace 0 --ns / 2>&1)
 tap_is "$?:$(grep -c 'another marfs-rman is working on it' <<<"$out")" "1:1" \
     "a held run lock: the namespace is skipped, exit 1"
 wait
