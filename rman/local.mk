@@ -19,8 +19,10 @@ rman_marfs_rman_LDADD = $(MARFS_LIBS)
 rman_marfs_rman_mpi_SOURCES = $(RMAN_SOURCES) rman/par_mpi.c
 rman_marfs_rman_mpi_CPPFLAGS = $(RMAN_CPPFLAGS) $(MPI_CFLAGS)
 rman_marfs_rman_mpi_LDADD = $(MARFS_LIBS) $(MPI_LIBS)
-dist_man_MANS += man/marfs-rman.1
-EXTRA_DIST += doc/rman.md scripts/marfs-gc.cron scripts/bench-rman
+dist_man_MANS += man/marfs-rman.8
+crondir = $(datadir)/marfs
+dist_cron_SCRIPTS = scripts/marfs-gc.cron
+EXTRA_DIST += doc/rman.md scripts/bench-rman
 
 # Integration tests on real repos.  Those needing no MPI run in the
 # sanitizer build too; the property test (pfcp copies, mpirun) and the
