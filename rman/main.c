@@ -82,11 +82,11 @@ static int note(struct rm_ns *ns, int rc)
     return rc;
 }
 
-/* Take the run lock and finish what a killed run left: rank 0 decides. */
-static int prepare(struct rm_ns *ns, unsigned actions)
+/* Take the run lock and finish what a killed run left (this rank). */
+static int lock_and_replay(struct rm_ns *ns, unsigned actions)
 {
     int rc = 0;
-    if (par_rank() == 0 && (actions & RM_LOCKED)) {
+    if (actions & RM_LOCKED) {
         /* a dry run too: its view must not change under it; replay then
          * only says what it would finish */
         rc = rm_lock(ns);
@@ -95,6 +95,13 @@ static int prepare(struct rm_ns *ns, unsigned actions)
         if (rc == -EBUSY)
             ns->sum->errors++;
     }
+    return rc;
+}
+
+/* The same for all ranks: rank 0 decides. */
+static int prepare(struct rm_ns *ns, unsigned actions)
+{
+    int rc = par_rank() == 0 ? lock_and_replay(ns, actions) : 0;
     return par_bcast_int(rc);
 }
 
@@ -174,7 +181,7 @@ static void undelete(struct run *r)
             r->sum.errors++;
             continue;
         }
-        if (note(ns, prepare(ns, RM_UNDELETE)) == 0)
+        if (note(ns, lock_and_replay(ns, RM_UNDELETE)) == 0)
             note(ns, rm_undelete_one(ns, arg, mpath, ref, rel));
         rm_ns_close(ns);
     }
