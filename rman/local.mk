@@ -40,3 +40,14 @@ check_PROGRAMS += tests/helpers/rman_ops
 tests_helpers_rman_ops_SOURCES = tests/helpers/rman_ops.c
 tests_helpers_rman_ops_CPPFLAGS = $(INC_ALL)
 tests_helpers_rman_ops_LDADD = $(MARFS_LIBS)
+
+# Unit tests of the log, object arithmetic, string table, classification.
+check_PROGRAMS += tests/unit/test_rman
+UNIT_TESTS += tests/unit/test_rman
+tests_unit_test_rman_SOURCES = tests/unit/test_rman.c rman/wal.c \
+	rman/strtab.c rman/objects.c rman/walk.c rman/classify.c \
+	rman/writer.c rman/reftree.c rman/par_serial.c rman/opts.c \
+	$(TOOL_COMMON)
+tests_unit_test_rman_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/tools \
+	-I$(top_srcdir)/rman
+tests_unit_test_rman_LDADD = $(TEST_LIBS)

@@ -17,6 +17,9 @@ void file_obj_range(const struct rm_file *f, uint64_t *lo, uint64_t *hi)
     *lo = *hi = f->objno;
     if (!f->complete || f->size == 0)
         return;
+    /* as ftag_map: with first = 0 no byte is in the first object */
+    if (f->first == 0)
+        *lo = f->objno + 1;
     if (f->size > f->first)
         *hi = f->objno + 1 + (f->size - f->first - 1) / f->chunk;
 }
