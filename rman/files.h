@@ -54,6 +54,7 @@ struct rm_file {
     uint8_t complete, nto1, has_crc, expired;
     uint32_t nlink;
     int64_t ctime;          /* last link-count or tag change: deletion time */
+    int64_t ctime_ns;       /* its nanoseconds (orders deletions) */
     uint64_t ino;
     uint64_t objno, off, first, chunk, hdr, size, crc, psz;
     uint32_t n, e;

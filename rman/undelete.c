@@ -172,7 +172,9 @@ static size_t find(struct rm_ns *ns, struct rm_files *fs, const char *mpath,
         if (!objects_exist(ns, fs, f))
             continue;
         (*versions)++;
-        if (best == SIZE_MAX || f->ctime > fs->f[best].ctime)
+        if (best == SIZE_MAX || f->ctime > fs->f[best].ctime ||
+            (f->ctime == fs->f[best].ctime &&
+             f->ctime_ns > fs->f[best].ctime_ns))
             best = i;
     }
     return best;

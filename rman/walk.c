@@ -128,6 +128,7 @@ int files_read_entry(int dirfd, const char *name, struct rm_files *out)
     f->kind = ends_with(name, RM_RETIRED_SUFFIX) ? RF_RETIRED : RF_FILE;
     f->nlink = (uint32_t)st.st_nlink;
     f->ctime = st.st_ctim.tv_sec;
+    f->ctime_ns = st.st_ctim.tv_nsec;
     f->ino = st.st_ino;
     rc = read_tag(out, f, dirfd, name);
     if (rc < 0) {

@@ -22,9 +22,13 @@ tap_plan $((${#seeds[@]} * 5 + 1))
 # deterministic bytes: distinct per (seed, name)
 mkdata() { yes "seed $seed file $1 $RANDOM" | head -c "$2" >"$src/$1"; }
 
-# the objects of every complete live file are stored
+# the objects of every complete live file are stored (tags read first: a
+# tag is complete only after its objects were published, so a listing
+# made afterwards must show them even while pfcp writes)
 objects_kept() {
-    comm -23 <(live_objects | grep -v '^INCOMPLETE') <(stored_objects)
+    local live
+    live=$(live_objects | grep -v '^INCOMPLETE')
+    comm -23 <(printf '%s\n' "$live") <(stored_objects) | grep -v '^$'
 }
 
 pfsrc=$TAP_TMP/pfsrc
@@ -91,7 +95,8 @@ for seed in "${seeds[@]}"; do
         else
             rman --gc --age 0 --wait -q || bad="$bad gc@$op"
             gcs=$((gcs + 1))
-            [ -z "$(objects_kept)" ] || bad="$bad lost-objects@$op"
+            lost=$(objects_kept)
+            [ -z "$lost" ] || bad="$bad lost-objects@$op[$lost]"
         fi
     done
     wait "$pf"

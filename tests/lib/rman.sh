@@ -10,6 +10,12 @@ rman_setup() {
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
     export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_pml=ob1
     export OMPI_MCA_btl=self,vader
+    # shared-memory segments of this test's MPI jobs in a directory of its
+    # own, removed on exit (as pf_setup in tests/lib/nasty-tree.sh)
+    RMAN_SHM=$(mktemp -d /dev/shm/marfs-mpi.XXXXXX)
+    chmod 1777 "$RMAN_SHM"
+    tap_on_exit rm -rf "$RMAN_SHM"
+    export OMPI_MCA_btl_vader_backing_directory=$RMAN_SHM
     export PFTOOL_CONF=/dev/null MARFS_LOG=${MARFS_LOG:-error} LC_ALL=C
     export PATH="$top_builddir/rman:$top_builddir/tests/helpers:$top_builddir/pftool:$top_builddir/tools:$PATH"
     # The libtool wrapper scripts cost ~0.5 s per run (they fork sed and
