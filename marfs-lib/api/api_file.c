@@ -216,10 +216,8 @@ static void init_tag(marfs_fh_t *fh)
     const struct mcfg_repo *r = fh->ap.repo;
     struct ftag *t = &fh->tag;
     t->state = FTAG_WRITING;
-    snprintf(t->stream, sizeof(t->stream), "%s", stream_id(fh->st));
-    t->chunk = r->chunking ? r->chunk_max_size : UINT64_MAX;
-    t->first = t->chunk;
-    t->hdr = OBJ_HDR_SIZE;
+    /* where the file will begin: gc finds a dead writer's objects by it */
+    stream_next_begin(fh->st, t);
     t->n = r->n;
     t->e = r->e;
     t->psz = r->psz;
@@ -299,8 +297,11 @@ static int take_stream(marfs_fh_t *fh, marfs_fh_t *prev, struct stream **st)
 {
     const struct mcfg_repo *r = fh->ap.repo;
     *st = NULL;
+    /* A stream (so every object) holds files of one namespace: its
+     * objects' headers name it, and garbage collection decides per
+     * namespace whether anything still uses an object. */
     if (prev != NULL && prev->kind == FH_WRITE && !prev->failed &&
-        prev->ap.repo == r && r->packing)
+        prev->ap.ns == fh->ap.ns && r->packing)
         api_write_end(prev, st);
     else if (prev != NULL)
         marfs_close(prev);
@@ -472,6 +473,8 @@ int marfs_open(marfs_ctx_t *ctx, const char *path, int flags,
         fh->kind = FH_READ;
         rc = fh->tag.state == FTAG_COMPLETE
                  ? sread_open(fh->ap.ne, &fh->tag, &fh->rd) : -EBUSY;
+        if (rc == 0)
+            sread_flag_damaged_to(fh->rd, fh->ap.md);
     }
     if (rc < 0) {
         if (fh->fd >= 0)

@@ -88,6 +88,11 @@ void mdal_ref_dir(const struct mdal_ns *ns, const char *refname, char *buf,
 /* Open (creating missing levels) the ref dir for refname, O_PATH. */
 int mdal_ref_dirfd(const struct mdal_ns *ns, const char *refname, int *fd);
 
+/* Record in the namespace's "damaged" list (file MDAL_DAMAGED_FILE of the
+ * namespace directory) that obj needs a rebuild (mdal_damaged.c). */
+#define MDAL_DAMAGED_FILE "damaged"
+int mdal_flag_damaged(const struct mdal_ns *ns, const char *obj);
+
 /* True if a user-supplied name is reserved (internal). */
 int mdal_reserved_name(const char *name);
 

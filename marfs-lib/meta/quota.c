@@ -129,6 +129,35 @@ int quota_flush(struct quota *q)
     return rc;
 }
 
+int quota_set(struct quota *q, int64_t files, int64_t bytes, int64_t *dfiles,
+              int64_t *dbytes)
+{
+    char buf[96];
+    pthread_mutex_lock(&q->lock);
+    int rc = flush_locked(q);
+    if (rc == 0 && flock(q->fd, LOCK_EX) != 0)
+        rc = -errno;
+    if (rc == 0) {
+        rc = read_usage(q);
+        int len = snprintf(buf, sizeof(buf), "files=%" PRId64 " bytes=%" PRId64
+                           "\n", files, bytes);
+        if (rc == 0 && (pwrite(q->fd, buf, (size_t)len, 0) != len ||
+                        ftruncate(q->fd, len) != 0))
+            rc = -errno;
+        if (rc == 0 && dfiles != NULL)
+            *dfiles = files - q->files;
+        if (rc == 0 && dbytes != NULL)
+            *dbytes = bytes - q->bytes;
+        if (rc == 0) {
+            q->files = files;
+            q->bytes = bytes;
+        }
+        flock(q->fd, LOCK_UN);
+    }
+    pthread_mutex_unlock(&q->lock);
+    return rc;
+}
+
 void quota_usage(struct quota *q, uint64_t *files, uint64_t *bytes)
 {
     pthread_mutex_lock(&q->lock);

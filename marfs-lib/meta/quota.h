@@ -34,6 +34,11 @@ void quota_add(struct quota *q, int64_t files, int64_t bytes);
 void quota_inflight(struct quota *q, int64_t bytes);
 /* Write pending changes now. */
 int quota_flush(struct quota *q);
+/* Replace the stored counters with exact values (the resource manager's
+ * recount), after flushing this process's pending changes; *dfiles and
+ * *dbytes (may be NULL) get the correction applied (new - old). */
+int quota_set(struct quota *q, int64_t files, int64_t bytes, int64_t *dfiles,
+              int64_t *dbytes);
 /* Current usage as this process sees it (file value + pending). */
 void quota_usage(struct quota *q, uint64_t *files, uint64_t *bytes);
 

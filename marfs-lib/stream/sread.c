@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "mdal.h"
 #include "sread.h"
 
 struct sread {
@@ -15,6 +16,8 @@ struct sread {
     ne_read_t *obj;
     uint64_t objno;
     int warned;
+    const struct mdal_ns *flag_to;   /* where to report damage, or NULL */
+    uint64_t flagged;                /* objno + 1 of the last one reported */
 };
 
 int sread_open(ne_ctx_t *ne, const struct ftag *tag, struct sread **out)
@@ -28,13 +31,24 @@ int sread_open(ne_ctx_t *ne, const struct ftag *tag, struct sread **out)
     return 0;
 }
 
+void sread_flag_damaged_to(struct sread *r, const struct mdal_ns *md)
+{
+    r->flag_to = md;
+}
+
 static void note_damage(struct sread *r, const char *name)
 {
-    if (r->warned || ne_damaged(r->obj, NULL) == 0)
+    if (ne_damaged(r->obj, NULL) == 0)
+        return;
+    if (r->flag_to != NULL && r->flagged != r->objno + 1) {
+        r->flagged = r->objno + 1;
+        mdal_flag_damaged(r->flag_to, name);
+    }
+    if (r->warned)
         return;
     r->warned = 1;
     LOG_WARN("object %s has damaged blocks (data was reconstructed); "
-             "it needs a rebuild (marfs-ne rebuild)", name);
+             "it needs a rebuild (marfs-rman --rebuild)", name);
 }
 
 static int use_object(struct sread *r, uint64_t objno)

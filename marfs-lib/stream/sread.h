@@ -17,6 +17,10 @@
 struct sread;
 
 int sread_open(ne_ctx_t *ne, const struct ftag *tag, struct sread **out);
+struct mdal_ns;
+/* Report objects found damaged while reading to the namespace's list of
+ * objects to rebuild (mdal_flag_damaged), once per object. */
+void sread_flag_damaged_to(struct sread *r, const struct mdal_ns *md);
 /* Read up to len bytes at off, clipped to the file size; 0 at the end. */
 ssize_t sread_pread(struct sread *r, void *buf, size_t len, uint64_t off);
 void sread_close(struct sread *r);

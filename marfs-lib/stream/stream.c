@@ -201,6 +201,20 @@ int stream_file_begin(struct stream *s, const struct obj_record *rec,
     return 0;
 }
 
+void stream_next_begin(const struct stream *s, struct ftag *tag)
+{
+    /* the rule of stream_file_begin: a full object is closed first */
+    int full = s->obj != NULL && (s->obj_files >= s->p.max_files ||
+                                  s->obj_data >= s->p.chunk);
+    snprintf(tag->stream, sizeof(tag->stream), "%s", s->id);
+    tag->objno = s->objno + (full ? 1 : 0);
+    tag->off = s->obj != NULL && !full ? s->obj_bytes : OBJ_HDR_SIZE;
+    tag->first = s->obj != NULL && !full ? s->p.chunk - s->obj_data
+                                         : s->p.chunk;
+    tag->chunk = s->p.chunk;
+    tag->hdr = OBJ_HDR_SIZE;
+}
+
 /* The current object is full: close its piece and move to the next. */
 static int next_object(struct stream *s)
 {

@@ -51,6 +51,12 @@ const char *stream_id(const struct stream *s);
  */
 int stream_file_begin(struct stream *s, const struct obj_record *rec,
                       struct ftag *tag);
+/* Where the next file begun in this stream will start: fills tag's
+ * location fields (stream, objno, off, first, chunk, hdr) exactly as
+ * stream_file_begin will, so a file's tag names its first object from
+ * creation on (garbage collection relies on it for files whose writer
+ * died).  Valid until the stream is written to. */
+void stream_next_begin(const struct stream *s, struct ftag *tag);
 /* Append to the current file. */
 ssize_t stream_file_write(struct stream *s, const void *buf, size_t len);
 /* Update the path, owner, mode and mtime (0: the record's write time)
