@@ -18,15 +18,19 @@
 #include "privilege.h"
 #include "quota.h"
 
-static int open_repos(marfs_ctx_t *ctx)
+static int open_repos(marfs_ctx_t *ctx, unsigned io_threads)
 {
+    struct ne_opts no;
+    ne_opts_default(&no);
+    if (io_threads != MARFS_IO_THREADS_AUTO)
+        no.threads = io_threads;
     const struct mcfg *cfg = ctx->cfg;
     ctx->ne = calloc(cfg->nrepos, sizeof(*ctx->ne));
     ctx->md = calloc(cfg->nns, sizeof(*ctx->md));
     if (ctx->ne == NULL || ctx->md == NULL)
         return -ENOMEM;
     for (size_t i = 0; i < cfg->nrepos; i++) {
-        int rc = ne_ctx_create(&cfg->repos[i], &ctx->ne[i]);
+        int rc = ne_ctx_create_opts(&cfg->repos[i], &no, &ctx->ne[i]);
         if (rc < 0) {
             LOG_ERR("repo %s: cannot set up its data store: %s",
                     cfg->repos[i].name, strerror(-rc));
@@ -41,9 +45,26 @@ static int open_repos(marfs_ctx_t *ctx)
     return 0;
 }
 
-int api_ctx_create(const struct mcfg *cfg, enum marfs_mode mode,
-                   marfs_ctx_t **out)
+void marfs_init_opts_default(struct marfs_init_opts *opts)
 {
+    *opts = (struct marfs_init_opts){
+        .io_threads = MARFS_IO_THREADS_AUTO,
+        .cache = {
+            .bytes = MARFS_CACHE_BYTES_DEFAULT,
+            .readahead = MARFS_READAHEAD_DEFAULT,
+            .threads = MARFS_READAHEAD_THREADS_DEFAULT,
+        },
+    };
+}
+
+int api_ctx_create(const struct mcfg *cfg, enum marfs_mode mode,
+                   const struct marfs_init_opts *opts, marfs_ctx_t **out)
+{
+    struct marfs_init_opts def;
+    if (opts == NULL) {
+        marfs_init_opts_default(&def);
+        opts = &def;
+    }
     marfs_ctx_t *ctx = calloc(1, sizeof(*ctx));
     if (ctx == NULL) {
         mcfg_free(cfg);
@@ -51,7 +72,13 @@ int api_ctx_create(const struct mcfg *cfg, enum marfs_mode mode,
     }
     ctx->mode = mode;
     ctx->cfg = cfg;
-    int rc = open_repos(ctx);
+    struct scache_limits lim = {
+        .bytes = opts->cache.bytes, .readahead = opts->cache.readahead,
+        .threads = opts->cache.threads,
+    };
+    int rc = scache_create(&lim, &ctx->cache);
+    if (rc == 0)
+        rc = open_repos(ctx, opts->io_threads);
     if (rc < 0) {
         marfs_term(ctx);
         return rc;
@@ -62,6 +89,12 @@ int api_ctx_create(const struct mcfg *cfg, enum marfs_mode mode,
 
 int marfs_init(const char *config_path, enum marfs_mode mode,
                marfs_ctx_t **out)
+{
+    return marfs_init_opts(config_path, mode, NULL, out);
+}
+
+int marfs_init_opts(const char *config_path, enum marfs_mode mode,
+                    const struct marfs_init_opts *opts, marfs_ctx_t **out)
 {
     if (mode != MARFS_INTERACTIVE && mode != MARFS_BATCH)
         return -EINVAL;
@@ -84,7 +117,7 @@ int marfs_init(const char *config_path, enum marfs_mode mode,
         LOG_ERR("config %s is not usable: %s", config_path, strerror(-rc));
         return rc;
     }
-    return api_ctx_create(cfg, mode, out);
+    return api_ctx_create(cfg, mode, opts, out);
 }
 
 int marfs_term(marfs_ctx_t *ctx)
@@ -92,6 +125,8 @@ int marfs_term(marfs_ctx_t *ctx)
     if (ctx == NULL)
         return 0;
     const struct mcfg *cfg = ctx->cfg;
+    /* first: its read-ahead threads use the erasure contexts */
+    scache_destroy(ctx->cache);
     for (size_t i = 0; ctx->md && i < cfg->nns; i++)
         mdal_ns_close(ctx->md[i]);
     for (size_t i = 0; ctx->ne && i < cfg->nrepos; i++)

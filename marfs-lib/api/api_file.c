@@ -471,8 +471,8 @@ int marfs_open(marfs_ctx_t *ctx, const char *path, int flags,
             rc = api_load_rpath(fh);
     } else if (rc == 0) {
         fh->kind = FH_READ;
-        rc = fh->tag.state == FTAG_COMPLETE
-                 ? sread_open(fh->ap.ne, &fh->tag, &fh->rd) : -EBUSY;
+        rc = fh->tag.state != FTAG_COMPLETE ? -EBUSY
+             : sread_open_cached(fh->ap.ne, &fh->tag, ctx->cache, &fh->rd);
         if (rc == 0)
             sread_flag_damaged_to(fh->rd, fh->ap.md);
     }

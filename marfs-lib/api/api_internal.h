@@ -16,6 +16,7 @@
 #include "mdal.h"
 #include "ne.h"
 #include "sread.h"
+#include "sread_cache.h"
 #include "stream.h"
 #include "tag.h"
 
@@ -24,12 +25,14 @@ struct marfs_ctx {
     enum marfs_mode mode;
     ne_ctx_t **ne;              /* by repo index */
     struct mdal_ns **md;        /* by index in cfg->all_ns */
+    struct scache *cache;       /* decoded data shared by read handles */
 };
 
 /* A context for cfg (owned from then on, freed on failure): every repo's
- * erasure context and DAL, every namespace's directories. */
+ * erasure context and DAL, every namespace's directories, the read
+ * cache; opts NULL: marfs_init_opts_default's. */
 int api_ctx_create(const struct mcfg *cfg, enum marfs_mode mode,
-                   marfs_ctx_t **out);
+                   const struct marfs_init_opts *opts, marfs_ctx_t **out);
 /* marfs_init of a process that started setuid (api_privilege.c). */
 int api_setuid_init(const char *config_path, enum marfs_mode mode,
                     marfs_ctx_t **out);

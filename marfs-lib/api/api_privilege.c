@@ -63,7 +63,7 @@ int api_setuid_init(const char *config_path, enum marfs_mode mode,
     marfs_ctx_t *ctx = NULL;
     int rc = load_trusted(config_path, &cfg);
     if (rc == 0)
-        rc = api_ctx_create(cfg, mode, &ctx);
+        rc = api_ctx_create(cfg, mode, NULL, &ctx);
     /* Never return to the caller privileged, success or not. */
     int drc = mutil_priv_drop();
     if (drc < 0) {

@@ -70,6 +70,30 @@ int marfs_init(const char *config_path, enum marfs_mode mode,
 int marfs_is_setuid(void);
 /* The config a setuid program loads when given none. */
 const char *marfs_default_config(void);
+
+/* The read cache of a context (see "read cache" below). */
+struct marfs_cache_opts {
+    uint64_t bytes;           /* bound on cached data; 0 turns caching and
+                                 read-ahead off */
+    uint64_t readahead;       /* largest read-ahead window of a handle;
+                                 0: no read-ahead */
+    unsigned threads;         /* read-ahead threads (0: no read-ahead) */
+};
+
+/* Tunables of a context: marfs_init uses marfs_init_opts_default's. */
+#define MARFS_IO_THREADS_AUTO 0xffffffffu
+struct marfs_init_opts {
+    /* Block I/O threads of each repo: MARFS_IO_THREADS_AUTO, one per
+     * block (N+E), so one reader or writer moves all blocks of a stripe
+     * at once; 0, every caller does its own block I/O, without thread
+     * hand-offs (for servers with many threads of their own, such as the
+     * FUSE mount). */
+    unsigned io_threads;
+    struct marfs_cache_opts cache;
+};
+void marfs_init_opts_default(struct marfs_init_opts *opts);
+int marfs_init_opts(const char *config_path, enum marfs_mode mode,
+                    const struct marfs_init_opts *opts, marfs_ctx_t **out);
 /* Flush usage counters, close everything; ctx is freed. */
 int marfs_term(marfs_ctx_t *ctx);
 /* The mount point prefix (mnt_top) of the loaded config. */
@@ -217,6 +241,95 @@ int marfs_removexattr(marfs_ctx_t *ctx, const char *path, const char *name);
 /* f_files/f_blocks report the namespace's quotas (or totals when
  * unlimited), f_ffree/f_bfree what remains. */
 int marfs_statvfs(marfs_ctx_t *ctx, const char *path, struct statvfs *st);
+
+/* ---- read cache ------------------------------------------------------- */
+
+/*
+ * Every read handle of a context shares one bounded cache of decoded
+ * object data (doc/read-cache.md): a read decodes only the stripes (and,
+ * when the object is healthy, only the parts) it needs, a small file's
+ * whole stripe is decoded once for all the packed files it holds, and a
+ * handle that reads sequentially has a growing window ahead of it decoded
+ * by background threads.  Objects never change once written, so the
+ * cache never serves stale bytes.
+ */
+/* Defaults of a new context (struct marfs_cache_opts is above). */
+#define MARFS_CACHE_BYTES_DEFAULT (64ull << 20)
+#define MARFS_READAHEAD_DEFAULT (8ull << 20)
+#define MARFS_READAHEAD_THREADS_DEFAULT 2u
+
+int marfs_set_cache(marfs_ctx_t *ctx, const struct marfs_cache_opts *opts);
+int marfs_get_cache(marfs_ctx_t *ctx, struct marfs_cache_opts *opts);
+
+struct marfs_cache_stats {
+    uint64_t limit;           /* the configured bound (bytes) */
+    uint64_t used;            /* held now (bytes) */
+    uint64_t peak;            /* most ever held (bytes) */
+    uint64_t hits;            /* stripe reads served from the cache */
+    uint64_t misses;          /* stripe reads that decoded something */
+    uint64_t decoded;         /* bytes decoded into the cache */
+    uint64_t prefetched;      /* of those, by read-ahead */
+    uint64_t direct;          /* bytes read around the cache (big reads) */
+    uint64_t evicted;         /* stripes evicted */
+};
+int marfs_cache_stats(marfs_ctx_t *ctx, struct marfs_cache_stats *st);
+
+/*
+ * Zero-copy reads, for servers that pass data on (the FUSE mount): the
+ * bytes stay in the cache and the spans point into it, in file order,
+ * until marfs_unpin.  Returns the byte count (short only at the end of
+ * the file) or a negative errno; always pass *pins to marfs_unpin (NULL
+ * after an error is fine).  With caching off, or for what the pins
+ * cannot hold, the bytes are copied into a buffer the pins own.
+ */
+#define MARFS_SPANS_MAX 17
+struct marfs_span {
+    const void *base;
+    size_t len;
+};
+typedef struct marfs_pins marfs_pins_t;
+ssize_t marfs_pread_spans(marfs_fh_t *fh, size_t len, off_t off,
+                          struct marfs_span spans[MARFS_SPANS_MAX],
+                          unsigned *nspans, marfs_pins_t **pins);
+void marfs_unpin(marfs_pins_t *pins);
+
+/* ---- where a file lives ------------------------------------------------- */
+
+struct marfs_file_info {
+    int complete;             /* 1: readable; 0: being written (or its
+                                 writer died) */
+    int nto1;                 /* written N:1 in chunks */
+    uint64_t size;
+    const char *repo;         /* owned by ctx */
+    unsigned n, e;            /* protection: N data + E parity blocks */
+    uint64_t psz;             /* part size */
+    char stream[96];          /* its objects are "<stream>/<number>" */
+    uint64_t first_obj;       /* object holding the file's first byte */
+    uint64_t first_off;       /* offset of that byte in that object */
+    uint64_t nobjs;           /* objects first_obj.. the file spans */
+    int has_crc;
+    uint64_t crc;             /* stored CRC-64/XZ of the file's bytes */
+};
+
+/* The layout of a regular file (following a final symlink): -EISDIR,
+ * -EINVAL for a non-regular file, -EIO for a missing or corrupt tag. */
+int marfs_file_info(marfs_ctx_t *ctx, const char *path,
+                    struct marfs_file_info *info);
+
+struct marfs_obj_health {
+    char name[160];           /* the object's name in the repo */
+    unsigned nblocks;         /* N + E */
+    unsigned nbad;            /* blocks missing, corrupt or disagreeing */
+    int lost;                 /* fewer than N good blocks: data lost */
+};
+
+/* Health of object k (0 <= k < nobjs) of a complete file from every
+ * block's meta info and size (reads no data). */
+int marfs_object_health(marfs_ctx_t *ctx, const char *path, uint64_t k,
+                        struct marfs_obj_health *health);
+
+/* A size as marfs.xml writes it ("64M", "1G", "4096"; binary suffixes). */
+int marfs_parse_size(const char *text, uint64_t *out);
 
 /* ---- checksums and state --------------------------------------------- */
 

@@ -5,5 +5,10 @@ noinst_LTLIBRARIES += marfs-lib/stream/libstream.la
 marfs_lib_stream_libstream_la_SOURCES = \
 	marfs-lib/stream/stream.h marfs-lib/stream/stream.c \
 	marfs-lib/stream/stream_chunk.c \
-	marfs-lib/stream/sread.h marfs-lib/stream/sread.c
+	marfs-lib/stream/sread.h marfs-lib/stream/sread.c \
+	marfs-lib/stream/sread_ahead.c \
+	marfs-lib/stream/sread_cache.h marfs-lib/stream/sread_cache.c \
+	marfs-lib/stream/sread_prefetch.c \
+	marfs-lib/stream/sread_mem.h marfs-lib/stream/sread_mem.c
 marfs_lib_stream_libstream_la_CPPFLAGS = $(INC_STREAM)
+EXTRA_DIST += doc/read-cache.md

@@ -574,7 +574,15 @@ static void test_degraded_read(void **state)
     assert_int_equal(marfs_open(env.ctx, at_p("/big"), O_RDONLY, &fh), 0);
     assert_int_equal(marfs_pread(fh, buf, 100, 0), 100);   /* object 0 */
     assert_memory_equal(buf, data, 100);
+    /* bytes decoded (and verified) before the damage are still served
+     * from the context's cache; with the cache emptied, the read fails */
+    assert_int_equal(marfs_pread(fh, buf, 100, (off_t)t.first + 10), 100);
+    assert_memory_equal(buf, data + t.first + 10, 100);
+    struct marfs_cache_opts co, off = {0, 0, 0};
+    assert_int_equal(marfs_get_cache(env.ctx, &co), 0);
+    assert_int_equal(marfs_set_cache(env.ctx, &off), 0);
     assert_int_equal(marfs_pread(fh, buf, 100, (off_t)t.first + 10), -EIO);
+    assert_int_equal(marfs_set_cache(env.ctx, &co), 0);
     assert_int_equal(marfs_pread(fh, buf, 100, (off_t)(t.first + M + 5)),
                      100);                                  /* object 2 */
     assert_memory_equal(buf, data + t.first + M + 5, 100);
