@@ -7,7 +7,8 @@
  * N:1 write failed, fails open with EBUSY and never returns partial data.
  * Reads of one open file are serialised on its handle (the library reads
  * ahead for a sequential reader in its own threads); reads of different
- * files run in parallel.
+ * files run in parallel.  Replies are written to the kernel straight from
+ * the library's cache (marfs_pread_spans): no copy in the daemon.
  */
 #include <errno.h>
 #include <fcntl.h>
