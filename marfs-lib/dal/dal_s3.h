@@ -135,6 +135,10 @@ struct s3_body {
 };
 
 size_t s3_body_len(const struct s3_body *b);
+/* Copy up to want bytes of the body from offset pos into out (both
+ * signing paths feed their HTTP library through this); bytes copied. */
+size_t s3_body_copy(const struct s3_body *b, size_t pos, void *out,
+                    size_t want);
 
 /* What a HEAD or GET learned about an object. */
 struct s3_objinfo {

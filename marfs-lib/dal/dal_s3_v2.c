@@ -83,18 +83,7 @@ static void on_complete(S3Status status, const S3ErrorDetails *e, void *arg)
 static int on_put_data(int size, char *buf, void *arg)
 {
     struct v2_call *k = arg;
-    size_t done = 0, pos = k->pos, want = (size_t)size;
-    for (int i = 0; i < 3 && done < want; i++) {
-        size_t l = k->body->len[i];
-        if (pos >= l) {
-            pos -= l;
-            continue;
-        }
-        size_t n = l - pos < want - done ? l - pos : want - done;
-        memcpy(buf + done, k->body->piece[i] + pos, n);
-        done += n;
-        pos = 0;
-    }
+    size_t done = s3_body_copy(k->body, k->pos, buf, (size_t)size);
     k->pos += done;
     moved(k);
     return (int)done;

@@ -86,21 +86,28 @@ size_t s3_body_len(const struct s3_body *b)
     return b == NULL ? 0 : b->len[0] + b->len[1] + b->len[2];
 }
 
-static size_t read_body(char *out, size_t size, size_t nmemb, void *arg)
+size_t s3_body_copy(const struct s3_body *b, size_t pos, void *out,
+                    size_t want)
 {
-    struct v4_req *r = arg;
-    size_t want = size * nmemb, done = 0, pos = r->body_pos;
+    size_t done = 0;
     for (int i = 0; i < 3 && done < want; i++) {
-        size_t l = r->body->len[i];
+        size_t l = b->len[i];
         if (pos >= l) {
             pos -= l;
             continue;
         }
         size_t n = l - pos < want - done ? l - pos : want - done;
-        memcpy(out + done, r->body->piece[i] + pos, n);
+        memcpy((char *)out + done, b->piece[i] + pos, n);
         done += n;
         pos = 0;
     }
+    return done;
+}
+
+static size_t read_body(char *out, size_t size, size_t nmemb, void *arg)
+{
+    struct v4_req *r = arg;
+    size_t done = s3_body_copy(r->body, r->body_pos, out, size * nmemb);
     r->body_pos += done;
     return done;
 }
