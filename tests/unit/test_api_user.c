@@ -45,33 +45,26 @@
 
 typedef const char *(*child_fn)(struct at_env *env);
 
-/* Run fn in a child started as a setuid-root program run by nobody:
- * nobody's real ids and groups, root's effective and saved ids. */
-static void as_setuid_child(struct at_env *env, child_fn fn)
+/* Run fn (by name, from the table at the end) in a child started as a
+ * setuid-root program run by nobody: nobody's real ids and groups, root's
+ * effective and saved ids.  The child is this program again (at_spawn:
+ * fork + exec), because a plain fork of a process whose marfs context has
+ * threads can deadlock in the child (the sanitizer's allocator lock). */
+static void as_setuid_child(struct at_env *env, const char *fn)
 {
     int p[2];
+    char wfd[16];
     assert_int_equal(pipe(p), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        close(p[0]);
-        const char *msg = "cannot simulate a setuid start";
-        if (setgroups(0, NULL) == 0 && setresgid(NOBODY, 0, 0) == 0 &&
-            setresuid(NOBODY, 0, 0) == 0)
-            msg = fn(env);
-        if (msg != NULL && write(p[1], msg, strlen(msg)) < 0)
-            _exit(2);
-        _exit(msg ? 1 : 0);      /* no atexit: nothing of the parent's */
-    }
+    snprintf(wfd, sizeof(wfd), "%d", p[1]);
+    const char *args[] = {fn, env->conf, wfd, NULL};
+    pid_t pid = at_spawn(args);
     close(p[1]);
     char buf[512];
     ssize_t n = read(p[0], buf, sizeof(buf) - 1);
     buf[n > 0 ? n : 0] = '\0';
     close(p[0]);
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        fail_msg("setuid child: %s", buf[0] ? buf : "died");
+    if (at_wait(pid) != 0)
+        fail_msg("setuid child %s: %s", fn, buf[0] ? buf : "died");
 }
 
 static int all_ids(uid_t want_u, gid_t want_g)
@@ -120,7 +113,7 @@ static const char *child_drops(struct at_env *env)
 static void test_init_drops_for_good(void **state)
 {
     assert_int_equal(marfs_is_setuid(), 0);     /* root running as root */
-    as_setuid_child(*state, child_drops);
+    as_setuid_child(*state, "child_drops");
 }
 
 /* ---- metadata as the user ---------------------------------------------- */
@@ -133,6 +126,7 @@ static const char *child_files(struct at_env *env)
     marfs_fh_t *fh, *fh2;
     struct stat st;
     CHECK(marfs_init(env->conf, MARFS_BATCH, &ctx) == 0);
+    data1 = at_data((1 << 20) + 7, 41);       /* the parent's bytes */
     /* created as nobody */
     fh = at_put(ctx, at_p("/u/f"), data1, 5000, 0, NULL);
     CHECK(marfs_close(fh) == 0);
@@ -182,7 +176,7 @@ static void test_files_are_the_callers(void **state)
     data1 = at_data((1 << 20) + 7, 41);
     assert_int_equal(marfs_mkdir(env->ctx, at_p("/u"), 0755), 0);
     assert_int_equal(marfs_chown(env->ctx, at_p("/u"), NOBODY, NOBODY), 0);
-    as_setuid_child(env, child_files);
+    as_setuid_child(env, "child_files");
     at_expect(env->ctx, at_p("/u/f"), data1, 5000);
     at_expect(env->ctx, at_p("/u/a"), data1, 3000);
     at_expect(env->ctx, at_p("/u/n"), data1, (1 << 20) + 7);
@@ -222,7 +216,7 @@ static void test_kernel_checks_the_caller(void **state)
     assert_int_equal(marfs_creat(env->ctx, at_p("/r/nto1"), 0644, NULL, &nto1),
                      0);
     assert_int_equal(marfs_set_size(nto1, 100), 0);
-    as_setuid_child(env, child_denied);
+    as_setuid_child(env, "child_denied");
     assert_int_equal(marfs_abort(nto1), 0);
     at_expect(env->ctx, at_p("/r/rw"), d, 10);
     free(d);
@@ -246,11 +240,11 @@ static void test_untrusted_config_refused(void **state)
     snprintf(conf, sizeof(conf), "%s", env->conf);
     /* a config nobody could have replaced: its own */
     assert_int_equal(chown(env->conf, NOBODY, NOBODY), 0);
-    as_setuid_child(env, child_refused);
+    as_setuid_child(env, "child_refused");
     assert_int_equal(chown(env->conf, 0, 0), 0);
     /* ... or one any user may write */
     assert_int_equal(chmod(env->conf, 0666), 0);
-    as_setuid_child(env, child_refused);
+    as_setuid_child(env, "child_refused");
     assert_int_equal(chmod(env->conf, 0644), 0);
 }
 
@@ -259,7 +253,7 @@ static void test_roots_behind_a_barrier(void **state)
     struct at_env *env = *state;
     /* the scratch dir was the barrier of the data root */
     assert_int_equal(chmod(env->dir, 0755), 0);
-    as_setuid_child(env, child_refused);
+    as_setuid_child(env, "child_refused");
     assert_int_equal(chmod(env->dir, 0700), 0);
 }
 
@@ -280,8 +274,39 @@ static void test_setgid_directory_group(void **state)
     free(d);
 }
 
-int main(void)
+/* The child side of as_setuid_child: "child NAME CONFIG FD". */
+static int child_main(char **argv)
 {
+    static const struct {
+        const char *name;
+        child_fn fn;
+    } table[] = {
+        {"child_drops", child_drops},   {"child_files", child_files},
+        {"child_denied", child_denied}, {"child_refused", child_refused},
+    };
+    struct at_env env;
+    memset(&env, 0, sizeof(env));
+    snprintf(env.conf, sizeof(env.conf), "%s", argv[3]);
+    int fd = atoi(argv[4]);
+    const char *msg = "no such child";
+    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+        if (strcmp(argv[2], table[i].name) == 0) {
+            msg = "cannot simulate a setuid start";
+            if (setgroups(0, NULL) == 0 && setresgid(NOBODY, 0, 0) == 0 &&
+                setresuid(NOBODY, 0, 0) == 0)
+                msg = table[i].fn(&env);
+        }
+    if (msg != NULL && write(fd, msg, strlen(msg)) < 0)
+        _exit(2);
+    /* _exit: the leak checker cannot stop a non-dumpable process's
+     * threads to scan them, and nothing here outlives the process */
+    _exit(msg ? 1 : 0);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 5 && strcmp(argv[1], "child") == 0)
+        return child_main(argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_init_drops_for_good, setup,
                                         teardown),
