@@ -78,6 +78,8 @@ int api_ctx_create(const struct mcfg *cfg, enum marfs_mode mode,
     };
     int rc = scache_create(&lim, &ctx->cache);
     if (rc == 0)
+        rc = api_dircache_create(&ctx->dirs);
+    if (rc == 0)
         rc = open_repos(ctx, opts->io_threads);
     if (rc < 0) {
         marfs_term(ctx);
@@ -127,6 +129,7 @@ int marfs_term(marfs_ctx_t *ctx)
     const struct mcfg *cfg = ctx->cfg;
     /* first: its read-ahead threads use the erasure contexts */
     scache_destroy(ctx->cache);
+    api_dircache_destroy(ctx->dirs);
     for (size_t i = 0; ctx->md && i < cfg->nns; i++)
         mdal_ns_close(ctx->md[i]);
     for (size_t i = 0; ctx->ne && i < cfg->nrepos; i++)

@@ -45,11 +45,12 @@ static int same_time(struct timespec a, struct timespec b)
  * to leave it with ((mode_t)-1: as it is).
  */
 static int settle_inode(int fd, const struct done_arg *d, uint64_t size,
-                        mode_t cur, mode_t *apply)
+                        mode_t cur, mode_t *apply, nlink_t *links)
 {
     struct stat before;
     if (fstat(fd, &before) != 0)
         return -errno;
+    *links = before.st_nlink;
     int user_times = !same_time(before.st_mtim, d->created_mtime);
     if (ftruncate(fd, (off_t)size) != 0)
         return -errno;
@@ -65,6 +66,11 @@ static int settle_inode(int fd, const struct done_arg *d, uint64_t size,
     return 0;
 }
 
+/* Runs with the namespace's lock held for the whole object (batch_lock):
+ * marking the file complete and counting its bytes is one step for
+ * unlink and replace -- unlinked or replaced before its object was
+ * published, the file no longer counts (its count went with its last
+ * link), and the fstat in settle_inode sees its links under the lock. */
 static int complete_inode(const struct done_arg *d, const struct ftag *tag)
 {
     int fd;
@@ -75,17 +81,12 @@ static int complete_inode(const struct done_arg *d, const struct ftag *tag)
     struct ftag t = *tag;
     t.state = FTAG_COMPLETE;
     mode_t apply = restore;
-    rc = settle_inode(fd, d, t.size, restore, &apply);
-    /* Marking it complete and counting its bytes is one step for unlink
-     * and replace: unlinked or replaced before its object was published,
-     * the file no longer counts (its count went with its last link). */
-    mdal_ns_lock(d->md);
+    nlink_t links = 0;
+    rc = settle_inode(fd, d, t.size, restore, &apply, &links);
     if (rc == 0)
         rc = api_write_tag(fd, &t);
-    struct stat st;
-    if (rc == 0 && fstat(fd, &st) == 0 && st.st_nlink > 1)
+    if (rc == 0 && links > 1)
         quota_add(d->md->quota, 0, (int64_t)t.size);
-    mdal_ns_unlock(d->md);
     if (apply != (mode_t)-1 && fchmod(fd, apply) != 0 && rc == 0)
         rc = -errno;
     close(fd);
@@ -104,6 +105,15 @@ static void file_done(void *arg, const struct ftag *tag, int status)
     free(d);
 }
 
+/* The stream's batch hook: one lock per published object. */
+static void batch_lock(void *arg, int begin)
+{
+    if (begin)
+        mdal_ns_lock(arg);
+    else
+        mdal_ns_unlock(arg);
+}
+
 static void discard_done(void *arg, const struct ftag *tag, int status)
 {
     (void)arg;
@@ -116,7 +126,9 @@ static int begin_file(marfs_fh_t *fh)
     struct obj_record rec;
     if (fh->begun)
         return 0;
-    int rc = api_fill_record(fh, &rec);
+    /* the inode as created is its state at the file's start */
+    int rc = api_fill_record_st(fh, &rec, fh->created_mode ? &fh->made
+                                                           : NULL);
     if (rc == 0)
         rc = stream_file_begin(fh->st, &rec, &fh->tag);
     fh->begun = rc == 0;
@@ -157,17 +169,18 @@ int api_write_end(marfs_fh_t *fh, struct stream **keep)
 
 /* The user path exists: replace it atomically (link aside, rename). */
 static int replace_existing(marfs_fh_t *fh, int pfd, const char *name,
-                            int rfd)
+                            const char *refpath)
 {
     struct stat old;
     char tmp[NAME_MAX + 1];
+    int reffd = fh->ap.md->reffd;
     if (fstatat(pfd, name, &old, AT_SYMLINK_NOFOLLOW) != 0)
         return -errno;
     if (S_ISDIR(old.st_mode))
         return -EISDIR;
     snprintf(tmp, sizeof(tmp), "%s-tmp-%.200s", MDAL_RESERVED_PREFIX,
              fh->tag.ref);
-    if (linkat(rfd, fh->tag.ref, pfd, tmp, 0) != 0)
+    if (linkat(reffd, refpath, pfd, tmp, 0) != 0)
         return -errno;
     /* The old file's objects stay referenced from the ref tree for gc;
      * it no longer counts once its last user link is gone. */
@@ -184,10 +197,10 @@ static int replace_existing(marfs_fh_t *fh, int pfd, const char *name,
 
 static int note_creation(marfs_fh_t *fh, mode_t req)
 {
-    struct stat st;
-    if (fstat(fh->fd, &st) != 0)
+    struct stat *st = &fh->made;
+    if (fstat(fh->fd, st) != 0)
         return -errno;
-    mode_t made = st.st_mode & 07777;
+    mode_t made = st->st_mode & 07777;
     /* creation applied the umask to req|0600; keep that, minus the
      * owner bits only added so the library can update the inode */
     fh->mode = made & ~(mode_t)(0600 & ~(req & 07777));
@@ -197,18 +210,21 @@ static int note_creation(marfs_fh_t *fh, mode_t req)
         made |= 0600;
         if (fchmod(fh->fd, made) != 0)
             return -errno;
+        st->st_mode = (st->st_mode & ~(mode_t)07777) | made;
     }
     fh->created_mode = made;
-    fh->created_mtime = st.st_mtim;
+    fh->created_mtime = st->st_mtim;
     return 0;
 }
 
-/* Give the user's name to the inode (already in the ref tree as rfd/ref). */
-static int link_inode(marfs_fh_t *fh, int pfd, const char *name, int rfd)
+/* Give the user's name to the inode (already in the ref tree). */
+static int link_inode(marfs_fh_t *fh, int pfd, const char *name,
+                      const char *refpath)
 {
-    if (linkat(rfd, fh->tag.ref, pfd, name, 0) == 0)
+    if (linkat(fh->ap.md->reffd, refpath, pfd, name, 0) == 0)
         return 0;
-    return errno == EEXIST ? replace_existing(fh, pfd, name, rfd) : -errno;
+    return errno == EEXIST ? replace_existing(fh, pfd, name, refpath)
+                           : -errno;
 }
 
 static void init_tag(marfs_fh_t *fh)
@@ -223,6 +239,24 @@ static void init_tag(marfs_fh_t *fh)
     t->psz = r->psz;
 }
 
+/* Create in the ref tree directly (no O_TMPFILE), making its ref dir on
+ * first use. */
+static int create_in_ref(marfs_fh_t *fh, const char *refpath, mode_t mode)
+{
+    for (int tries = 0;; tries++) {
+        fh->fd = openat(fh->ap.md->reffd, refpath,
+                        O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
+                        (mode & 07777) | 0600);
+        if (fh->fd >= 0)
+            return 0;
+        if (errno != ENOENT || tries > 0)
+            return -errno;
+        int rc = mdal_ref_mkdirs(fh->ap.md, fh->tag.ref);
+        if (rc < 0)
+            return rc;
+    }
+}
+
 /*
  * The new inode: nameless in the user's directory pfd (O_TMPFILE), so
  * the kernel applies its own rules to the caller, later linked into the
@@ -230,8 +264,8 @@ static void init_tag(marfs_fh_t *fh)
  * in the ref tree directly (*in_ref 1: owner and group are the caller's,
  * a setgid directory does not pass its group on).
  */
-static int make_inode(marfs_fh_t *fh, int pfd, int rfd, mode_t mode,
-                      int *in_ref)
+static int make_inode(marfs_fh_t *fh, int pfd, const char *refpath,
+                      mode_t mode, int *in_ref)
 {
     static int told;
     *in_ref = 0;
@@ -245,50 +279,60 @@ static int make_inode(marfs_fh_t *fh, int pfd, int rfd, mode_t mode,
         LOG_INFO("%s: the metadata file system has no O_TMPFILE: files are "
                  "created in the reference tree first", fh->path);
     *in_ref = 1;
-    fh->fd = openat(rfd, fh->tag.ref, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
-                    (mode & 07777) | 0600);
-    return fh->fd >= 0 ? 0 : -errno;
+    return create_in_ref(fh, refpath, mode);
 }
 
-/* Link the nameless inode into the ref tree, as the caller. */
-static int link_ref(marfs_fh_t *fh, int rfd)
+/* Link the nameless inode into the ref tree, as the caller, making its
+ * ref dir on first use. */
+static int link_ref(marfs_fh_t *fh, const char *refpath)
 {
     char self[64];
     snprintf(self, sizeof(self), "/proc/self/fd/%d", fh->fd);
-    return linkat(AT_FDCWD, self, rfd, fh->tag.ref, AT_SYMLINK_FOLLOW) == 0
-               ? 0 : -errno;
+    for (int tries = 0;; tries++) {
+        if (linkat(AT_FDCWD, self, fh->ap.md->reffd, refpath,
+                   AT_SYMLINK_FOLLOW) == 0)
+            return 0;
+        if (errno != ENOENT || tries > 0)
+            return -errno;
+        int rc = mdal_ref_mkdirs(fh->ap.md, fh->tag.ref);
+        if (rc < 0)
+            return rc;
+    }
 }
 
 static int create_inode(marfs_fh_t *fh, mode_t mode)
 {
-    int pfd, rfd, in_ref, rc = quota_check(fh->ap.md->quota, 1, 0);
-    char name[NAME_MAX + 1];
+    int pfd, in_ref, rc = quota_check(fh->ap.md->quota, 1, 0);
+    char name[NAME_MAX + 1], refpath[200];
     if (rc < 0)
         return rc;
     stream_new_id(fh->tag.ref, sizeof(fh->tag.ref));
     mdal_ref_dir(fh->ap.md, fh->tag.ref, fh->refdir, sizeof(fh->refdir));
-    if ((rc = api_parent(&fh->ap, &pfd, name)) < 0)
+    snprintf(refpath, sizeof(refpath), "%s/%s", fh->refdir, fh->tag.ref);
+    if ((rc = api_parent_get(fh->ctx, &fh->ap, &pfd, name)) < 0)
         return rc;
-    if ((rc = mdal_ref_dirfd(fh->ap.md, fh->tag.ref, &rfd)) < 0) {
-        close(pfd);
-        return rc;
+    rc = make_inode(fh, pfd, refpath, mode, &in_ref);
+    if (rc == -ENOENT) {    /* a cached parent was removed meanwhile */
+        api_parent_put(fh->ctx, pfd);
+        api_dircache_flush(fh->ctx->dirs);
+        if ((rc = api_parent_get(fh->ctx, &fh->ap, &pfd, name)) < 0)
+            return rc;
+        rc = make_inode(fh, pfd, refpath, mode, &in_ref);
     }
-    rc = make_inode(fh, pfd, rfd, mode, &in_ref);
     if (rc == 0)
         rc = note_creation(fh, mode);
     init_tag(fh);
     if (rc == 0)
         rc = api_write_tag(fh->fd, &fh->tag);
-    if (rc == 0 && !in_ref && (rc = link_ref(fh, rfd)) == 0)
+    if (rc == 0 && !in_ref && (rc = link_ref(fh, refpath)) == 0)
         in_ref = 1;
     if (rc == 0)
-        rc = link_inode(fh, pfd, name, rfd);
+        rc = link_inode(fh, pfd, name, refpath);
     if (rc < 0 && in_ref)
-        unlinkat(rfd, fh->tag.ref, 0);
+        unlinkat(fh->ap.md->reffd, refpath, 0);
     else if (rc == 0)
         quota_add(fh->ap.md->quota, 1, 0);
-    close(rfd);
-    close(pfd);
+    api_parent_put(fh->ctx, pfd);
     return rc;
 }
 
@@ -311,6 +355,7 @@ static int take_stream(marfs_fh_t *fh, marfs_fh_t *prev, struct stream **st)
         .ne = fh->ap.ne, .nspath = fh->ap.ns->path,
         .chunk = r->chunking ? r->chunk_max_size : UINT64_MAX,
         .max_files = r->packing ? r->pack_max_files : 1,
+        .batch = batch_lock, .batch_arg = fh->ap.md,
     };
     return stream_open(&p, st);
 }

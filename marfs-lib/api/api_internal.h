@@ -10,6 +10,7 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include <sys/stat.h>
 
 #include "marfs_config.h"
 #include "marfs.h"
@@ -26,7 +27,20 @@ struct marfs_ctx {
     ne_ctx_t **ne;              /* by repo index */
     struct mdal_ns **md;        /* by index in cfg->all_ns */
     struct scache *cache;       /* decoded data shared by read handles */
+    struct api_dircache *dirs;  /* parents of recent creations */
 };
+
+/* Parent directories kept open for creations (api_dircache.c). */
+struct api_dircache;
+int api_dircache_create(struct api_dircache **out);
+void api_dircache_destroy(struct api_dircache *c);
+/* Borrow an O_PATH fd of dir (relative to md's tree), opening it if it is
+ * not cached; give it back with api_dircache_put. */
+int api_dircache_get(struct api_dircache *c, struct mdal_ns *md,
+                     const char *dir, int *fd);
+void api_dircache_put(struct api_dircache *c, int fd);
+/* Forget every entry (a rename or rmdir may have moved what they name). */
+void api_dircache_flush(struct api_dircache *c);
 
 /* A context for cfg (owned from then on, freed on failure): every repo's
  * erasure context and DAL, every namespace's directories, the read
@@ -69,6 +83,11 @@ int api_resolve_follow(marfs_ctx_t *ctx, const char *path, unsigned need,
 /* Parent directory fd (O_PATH) and last name of a resolved path; for a
  * namespace root, name is "" and fd is the tree itself. */
 int api_parent(const struct api_path *ap, int *fd, char *name);
+/* The same through the context's directory cache: the fd is borrowed,
+ * returned with api_parent_put (not close). */
+int api_parent_get(marfs_ctx_t *ctx, const struct api_path *ap, int *fd,
+                   char *name);
+void api_parent_put(marfs_ctx_t *ctx, int fd);
 
 /* Read and decode the tag of the file at (dirfd, name) or of fd (name
  * NULL).  -ENODATA if it has none, -EINVAL if the tag is corrupt. */
@@ -102,6 +121,7 @@ struct marfs_fh {
     mode_t created_mode;        /* the inode's mode as created */
     char *rpath;                /* recovery path (below mnt_top), or NULL */
     struct timespec created_mtime;
+    struct stat made;           /* the inode as created (writers) */
     int fd;                     /* the inode (writers), -1 otherwise */
     /* FH_READ */
     struct sread *rd;
@@ -128,6 +148,9 @@ void api_fh_free(marfs_fh_t *fh);
 
 /* Recovery fields of a writer's file (path, ref, owner, mode). */
 int api_fill_record(const marfs_fh_t *fh, struct obj_record *rec);
+/* The same from a stat of the inode the caller already has (NULL: fstat). */
+int api_fill_record_st(const marfs_fh_t *fh, struct obj_record *rec,
+                       const struct stat *known);
 
 /* What removing the user name (pfd, name) releases from usage: a file
  * counts until its last user link goes (its other link is the ref

@@ -112,7 +112,10 @@ static int do_rmdir(const struct api_path *ap, int fd, const char *name,
 int marfs_rmdir(marfs_ctx_t *ctx, const char *path)
 {
     /* namespaces come from the config */
-    return at_name(ctx, path, NEED_WM, 0, -EBUSY, do_rmdir, NULL);
+    int rc = at_name(ctx, path, NEED_WM, 0, -EBUSY, do_rmdir, NULL);
+    if (rc == 0)
+        api_dircache_flush(ctx->dirs);   /* it may have been a parent */
+    return rc;
 }
 
 static int do_unlink(const struct api_path *ap, int fd, const char *name,
@@ -183,6 +186,8 @@ int marfs_rename(marfs_ctx_t *ctx, const char *from, const char *to)
     mdal_ns_unlock(pb.md);
     close(fds[0]);
     close(fds[1]);
+    if (rc == 0)
+        api_dircache_flush(ctx->dirs);   /* a parent may have moved */
     return rc;
 }
 

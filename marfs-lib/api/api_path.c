@@ -60,6 +60,26 @@ int api_parent(const struct api_path *ap, int *fd, char *name)
     return mdal_open_parent(ap->md, ap->rel, fd, name, NAME_MAX + 1);
 }
 
+int api_parent_get(marfs_ctx_t *ctx, const struct api_path *ap, int *fd,
+                   char *name)
+{
+    const char *slash = strrchr(ap->rel, '/');
+    const char *last = slash ? slash + 1 : ap->rel;
+    char dir[PATH_MAX];
+    size_t dlen = slash ? (size_t)(slash - ap->rel) : 0;
+    if (strlen(last) > NAME_MAX)
+        return -ENAMETOOLONG;
+    strcpy(name, last);
+    memcpy(dir, ap->rel, dlen);
+    dir[dlen] = '\0';
+    return api_dircache_get(ctx->dirs, ap->md, dir, fd);
+}
+
+void api_parent_put(marfs_ctx_t *ctx, int fd)
+{
+    api_dircache_put(ctx->dirs, fd);
+}
+
 /* Join a symlink target to the directory of the link's path. */
 static int link_target(const char *path, const char *target, char *out)
 {

@@ -66,6 +66,12 @@ void api_fh_free(marfs_fh_t *fh)
 
 int api_fill_record(const marfs_fh_t *fh, struct obj_record *rec)
 {
+    return api_fill_record_st(fh, rec, NULL);
+}
+
+int api_fill_record_st(const marfs_fh_t *fh, struct obj_record *rec,
+                       const struct stat *known)
+{
     struct stat st;
     memset(rec, 0, sizeof(*rec));
     /* The path relative to mnt_top, so recovery can rebuild the tree. */
@@ -77,7 +83,9 @@ int api_fill_record(const marfs_fh_t *fh, struct obj_record *rec)
     if (n < 0)
         return -ENAMETOOLONG;
     snprintf(rec->ref, sizeof(rec->ref), "%s", fh->tag.ref);
-    if (fstat(fh->fd, &st) != 0)
+    if (known != NULL)
+        st = *known;
+    else if (fstat(fh->fd, &st) != 0)
         return -errno;
     rec->uid = st.st_uid;
     rec->gid = st.st_gid;

@@ -11,7 +11,7 @@ marfs_lib_api_libapi_la_SOURCES = \
 	marfs-lib/api/api_release.c marfs-lib/api/api_privilege.c \
 	marfs-lib/api/api_owner.c marfs-lib/api/api_cache.c \
 	marfs-lib/api/api_info.c marfs-lib/api/api_size.c \
-	marfs-lib/api/api_spans.c
+	marfs-lib/api/api_spans.c marfs-lib/api/api_dircache.c
 # A setuid program loads this config unless it names a root-owned one.
 marfs_lib_api_libapi_la_CPPFLAGS = $(INC_API) \
 	-DMARFS_DEFAULT_CONFIG='"$(sysconfdir)/marfs/marfs.xml"'

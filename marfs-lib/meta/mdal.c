@@ -306,6 +306,14 @@ int mdal_ref_dirfd(const struct mdal_ns *ns, const char *refname, int *fd)
     return *fd < 0 ? -errno : 0;
 }
 
+int mdal_ref_mkdirs(const struct mdal_ns *ns, const char *refname)
+{
+    int fd, rc = mdal_ref_dirfd(ns, refname, &fd);
+    if (rc == 0)
+        close(fd);
+    return rc;
+}
+
 int mdal_reserved_name(const char *name)
 {
     return strncmp(name, MDAL_RESERVED_PREFIX,

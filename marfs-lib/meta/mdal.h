@@ -87,6 +87,10 @@ void mdal_ref_dir(const struct mdal_ns *ns, const char *refname, char *buf,
                   size_t bufsz);
 /* Open (creating missing levels) the ref dir for refname, O_PATH. */
 int mdal_ref_dirfd(const struct mdal_ns *ns, const char *refname, int *fd);
+/* Create the missing levels of refname's ref dir: a caller that names
+ * "<refdir>/<ref>" relative to ns->reffd (no fd of the ref dir, so two
+ * system calls fewer per file) calls this after an ENOENT and retries. */
+int mdal_ref_mkdirs(const struct mdal_ns *ns, const char *refname);
 
 /* Record in the namespace's "damaged" list (file MDAL_DAMAGED_FILE of the
  * namespace directory) that obj needs a rebuild (mdal_damaged.c). */

@@ -45,22 +45,42 @@ struct stream {
     size_t npend, pendcap;
 };
 
+/* The pid, asked once per process: a small file's creation is a dozen
+ * system calls, and getpid would be one of them.  A forked child asks
+ * again (atfork). */
+static pid_t my_pid;
+
+static void forget_pid(void)
+{
+    my_pid = 0;
+}
+
+static void register_forget(void)
+{
+    pthread_atfork(NULL, NULL, forget_pid);
+}
+
 void stream_new_id(char *buf, size_t bufsz)
 {
     static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
     static uint64_t counter;
     static long host;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
+    pthread_once(&once, register_forget);
     pthread_mutex_lock(&lock);
     if (host == 0)
         host = gethostid() & 0xffffffffL;
+    if (my_pid == 0)
+        my_pid = getpid();
     uint64_t c = counter++;
+    pid_t pid = my_pid;
     pthread_mutex_unlock(&lock);
     /* host, pid, start time and a counter: unique across the nodes and
      * processes of a job and across restarts. */
     snprintf(buf, bufsz, "%08lx-%d-%" PRIx64 ".%09ld-%" PRIu64, host,
-             (int)getpid(), (uint64_t)ts.tv_sec, ts.tv_nsec, c);
+             (int)pid, (uint64_t)ts.tv_sec, ts.tv_nsec, c);
 }
 
 int stream_open(const struct stream_params *p, struct stream **out)
@@ -114,9 +134,15 @@ static int open_object(struct stream *s)
 
 static void finish_pending(struct stream *s, int status)
 {
+    if (s->npend == 0)
+        return;
+    if (s->p.batch != NULL)
+        s->p.batch(s->p.batch_arg, 1);
     for (size_t i = 0; i < s->npend; i++)
         s->pend[i].done(s->pend[i].arg, &s->pend[i].tag, status);
     s->npend = 0;
+    if (s->p.batch != NULL)
+        s->p.batch(s->p.batch_arg, 0);
 }
 
 /* Publish the current object; its pending files complete (or fail). */

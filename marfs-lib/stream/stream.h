@@ -34,6 +34,11 @@ struct stream_params {
     const char *nspath;      /* for object headers */
     uint64_t chunk;          /* data bytes per object (UINT64_MAX: no limit) */
     uint64_t max_files;      /* files per object (1: no packing) */
+    /* Optional: called with begin 1 before the completions (done
+     * callbacks) of one object's files and with 0 after the last, so the
+     * caller can take a lock once per object instead of once per file. */
+    void (*batch)(void *arg, int begin);
+    void *batch_arg;
 };
 
 /* A new stream with a fresh, unique id; opens no object yet. */
