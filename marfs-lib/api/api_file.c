@@ -300,6 +300,17 @@ static int link_ref(marfs_fh_t *fh, const char *refpath)
     }
 }
 
+/* A cached parent (api_dircache.c) may name a directory that another
+ * process removed: ENOENT from a step that used it is worth one retry
+ * with the path resolved again. */
+static int fresh_parent(marfs_fh_t *fh, int *pfd, char *name)
+{
+    api_parent_put(fh->ctx, *pfd);
+    *pfd = -1;
+    api_dircache_flush(fh->ctx->dirs);
+    return api_parent_get(fh->ctx, &fh->ap, pfd, name);
+}
+
 static int create_inode(marfs_fh_t *fh, mode_t mode)
 {
     int pfd, in_ref, rc = quota_check(fh->ap.md->quota, 1, 0);
@@ -312,13 +323,8 @@ static int create_inode(marfs_fh_t *fh, mode_t mode)
     if ((rc = api_parent_get(fh->ctx, &fh->ap, &pfd, name)) < 0)
         return rc;
     rc = make_inode(fh, pfd, refpath, mode, &in_ref);
-    if (rc == -ENOENT) {    /* a cached parent was removed meanwhile */
-        api_parent_put(fh->ctx, pfd);
-        api_dircache_flush(fh->ctx->dirs);
-        if ((rc = api_parent_get(fh->ctx, &fh->ap, &pfd, name)) < 0)
-            return rc;
+    if (rc == -ENOENT && (rc = fresh_parent(fh, &pfd, name)) == 0)
         rc = make_inode(fh, pfd, refpath, mode, &in_ref);
-    }
     if (rc == 0)
         rc = note_creation(fh, mode);
     init_tag(fh);
@@ -328,11 +334,14 @@ static int create_inode(marfs_fh_t *fh, mode_t mode)
         in_ref = 1;
     if (rc == 0)
         rc = link_inode(fh, pfd, name, refpath);
+    if (rc == -ENOENT && in_ref && (rc = fresh_parent(fh, &pfd, name)) == 0)
+        rc = link_inode(fh, pfd, name, refpath);
     if (rc < 0 && in_ref)
         unlinkat(fh->ap.md->reffd, refpath, 0);
     else if (rc == 0)
         quota_add(fh->ap.md->quota, 1, 0);
-    api_parent_put(fh->ctx, pfd);
+    if (pfd >= 0)
+        api_parent_put(fh->ctx, pfd);
     return rc;
 }
 

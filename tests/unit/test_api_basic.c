@@ -76,6 +76,50 @@ static void test_small_roundtrip(void **state)
     at_expect(env->ctx, at_p("/empty"), data, 0);
 }
 
+/* The context keeps recent parents open (api_dircache.c): a file created
+ * after the parent moved or went away lands where its path says. */
+static void test_parent_cache(void **state)
+{
+    struct at_env *env = *state;
+    const uint8_t data[] = "0123456789";
+    struct stat st;
+    char host[1024];
+    assert_int_equal(marfs_mkdir(env->ctx, at_p("/pc"), 0755), 0);
+    assert_int_equal(marfs_mkdir(env->ctx, at_p("/pc/d"), 0755), 0);
+    at_write(env->ctx, at_p("/pc/d/a"), data, 3);
+    /* renamed by this context: the old fd is dropped */
+    assert_int_equal(marfs_rename(env->ctx, at_p("/pc/d"), at_p("/pc/e")), 0);
+    assert_int_equal(marfs_mkdir(env->ctx, at_p("/pc/d"), 0755), 0);
+    at_write(env->ctx, at_p("/pc/d/b"), data, 4);
+    assert_int_equal(marfs_stat(env->ctx, at_p("/pc/e/b"), &st), -ENOENT);
+    at_expect(env->ctx, at_p("/pc/d/b"), data, 4);
+    at_expect(env->ctx, at_p("/pc/e/a"), data, 3);
+    /* removed by this context, made again */
+    assert_int_equal(marfs_mkdir(env->ctx, at_p("/pc/y"), 0755), 0);
+    at_write(env->ctx, at_p("/pc/y/a"), data, 5);
+    assert_int_equal(marfs_unlink(env->ctx, at_p("/pc/y/a")), 0);
+    assert_int_equal(marfs_rmdir(env->ctx, at_p("/pc/y")), 0);
+    assert_int_equal(marfs_mkdir(env->ctx, at_p("/pc/y"), 0755), 0);
+    at_write(env->ctx, at_p("/pc/y/b"), data, 6);
+    at_expect(env->ctx, at_p("/pc/y/b"), data, 6);
+    /* removed behind the library's back (another process): the cached
+     * fd names a deleted directory; the creation resolves it again */
+    assert_int_equal(marfs_mkdir(env->ctx, at_p("/pc/z"), 0755), 0);
+    at_write(env->ctx, at_p("/pc/z/a"), data, 7);
+    assert_int_equal(marfs_unlink(env->ctx, at_p("/pc/z/a")), 0);
+    at_meta_path(env, "/", "pc/z", host, sizeof(host));
+    assert_int_equal(rmdir(host), 0);
+    assert_int_equal(mkdir(host, 0755), 0);
+    at_write(env->ctx, at_p("/pc/z/b"), data, 8);
+    at_expect(env->ctx, at_p("/pc/z/b"), data, 8);
+    /* ... and gone for good: ENOENT, as without a cache */
+    marfs_fh_t *fh;
+    assert_int_equal(marfs_unlink(env->ctx, at_p("/pc/z/b")), 0);
+    assert_int_equal(rmdir(host), 0);
+    assert_int_equal(marfs_creat(env->ctx, at_p("/pc/z/c"), 0644, NULL, &fh),
+                     -ENOENT);
+}
+
 static void test_busy_until_close(void **state)
 {
     struct at_env *env = *state;
@@ -995,6 +1039,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_roundtrip),
+        cmocka_unit_test(test_parent_cache),
         cmocka_unit_test(test_busy_until_close),
         cmocka_unit_test(test_abort),
         cmocka_unit_test(test_unlink_keeps_ref),
