@@ -9,7 +9,7 @@
  * expire after DC_TTL_NS: another process that renames a directory away
  * sees new files go to the new place within that time, the same window
  * a client that opened the directory itself would have.  This context's
- * own renames and rmdirs drop every entry at once.
+ * own renames and rmdirs drop the entries at or below what they moved.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -82,6 +83,50 @@ void api_dircache_flush(struct api_dircache *c)
     for (unsigned i = 0; i < DC_SLOTS; i++) {
         struct dc_entry *e = &c->e[i];
         if (e->md == NULL)
+            continue;
+        if (e->refs == 0)
+            drop_entry(e);
+        else
+            e->stale = 1;
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
+int api_dircache_prune(struct api_dircache *c)
+{
+    int n = 0;
+    struct stat st;
+    pthread_mutex_lock(&c->lock);
+    for (unsigned i = 0; i < DC_SLOTS; i++) {
+        struct dc_entry *e = &c->e[i];
+        if (e->md == NULL || e->stale || fstat(e->fd, &st) != 0 ||
+            st.st_nlink > 0)
+            continue;
+        n++;
+        if (e->refs == 0)
+            drop_entry(e);
+        else
+            e->stale = 1;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return n;
+}
+
+/* Is dir at or below top ("" is the namespace root)? */
+static int at_or_below(const char *dir, const char *top)
+{
+    size_t n = strlen(top);
+    return n == 0 || (strncmp(dir, top, n) == 0 &&
+                      (dir[n] == '\0' || dir[n] == '/'));
+}
+
+void api_dircache_forget(struct api_dircache *c, const struct mdal_ns *md,
+                         const char *rel)
+{
+    pthread_mutex_lock(&c->lock);
+    for (unsigned i = 0; i < DC_SLOTS; i++) {
+        struct dc_entry *e = &c->e[i];
+        if (e->md == NULL || e->md != md || !at_or_below(e->dir, rel))
             continue;
         if (e->refs == 0)
             drop_entry(e);

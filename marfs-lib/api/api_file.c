@@ -305,10 +305,10 @@ static int link_ref(marfs_fh_t *fh, const char *refpath)
  * with the path resolved again. */
 static int fresh_parent(marfs_fh_t *fh, int *pfd, char *name)
 {
-    api_parent_put(fh->ctx, *pfd);
+    api_parent_done(fh->ctx, *pfd);
     *pfd = -1;
     api_dircache_flush(fh->ctx->dirs);
-    return api_parent_get(fh->ctx, &fh->ap, pfd, name);
+    return api_parent(&fh->ap, pfd, name);
 }
 
 static int create_inode(marfs_fh_t *fh, mode_t mode)
@@ -320,7 +320,7 @@ static int create_inode(marfs_fh_t *fh, mode_t mode)
     stream_new_id(fh->tag.ref, sizeof(fh->tag.ref));
     mdal_ref_dir(fh->ap.md, fh->tag.ref, fh->refdir, sizeof(fh->refdir));
     snprintf(refpath, sizeof(refpath), "%s/%s", fh->refdir, fh->tag.ref);
-    if ((rc = api_parent_get(fh->ctx, &fh->ap, &pfd, name)) < 0)
+    if ((rc = api_parent(&fh->ap, &pfd, name)) < 0)
         return rc;
     rc = make_inode(fh, pfd, refpath, mode, &in_ref);
     if (rc == -ENOENT && (rc = fresh_parent(fh, &pfd, name)) == 0)
@@ -341,7 +341,7 @@ static int create_inode(marfs_fh_t *fh, mode_t mode)
     else if (rc == 0)
         quota_add(fh->ap.md->quota, 1, 0);
     if (pfd >= 0)
-        api_parent_put(fh->ctx, pfd);
+        api_parent_done(fh->ctx, pfd);
     return rc;
 }
 
@@ -437,7 +437,7 @@ static void remove_inode(marfs_fh_t *fh)
         if (fstatat(pfd, name, &cur, AT_SYMLINK_NOFOLLOW) == 0 &&
             cur.st_ino == mine.st_ino && cur.st_dev == mine.st_dev)
             unlinkat(pfd, name, 0);
-        close(pfd);
+        api_parent_done(fh->ctx, pfd);
     }
     if (mdal_ref_dirfd(fh->ap.md, fh->tag.ref, &rfd) == 0) {
         unlinkat(rfd, fh->tag.ref, 0);
@@ -475,12 +475,17 @@ static int open_read(marfs_ctx_t *ctx, marfs_fh_t *fh)
     char name[NAME_MAX + 1];
     if ((rc = api_resolve_follow(ctx, fh->path, NEED_RM | NEED_RD, &fh->ap)) < 0)
         return rc;
-    if ((rc = api_parent(&fh->ap, &pfd, name)) < 0)
-        return rc;
-    fh->fd = name[0] ? openat(pfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-                     : -1;
-    rc = name[0] == '\0' ? -EISDIR : fh->fd < 0 ? -errno : 0;
-    close(pfd);
+    for (int tries = 0;; tries++) {
+        if ((rc = api_parent(&fh->ap, &pfd, name)) < 0)
+            return rc;
+        fh->fd = name[0] ? openat(pfd, name,
+                                  O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
+        rc = name[0] == '\0' ? -EISDIR : fh->fd < 0 ? -errno : 0;
+        api_parent_done(fh->ctx, pfd);
+        /* a cached parent another process removed: resolve it again */
+        if (rc != -ENOENT || tries > 0 || !api_parent_stale(ctx))
+            break;
+    }
     struct stat st;
     if (rc == 0 && fstat(fh->fd, &st) == 0 && !S_ISREG(st.st_mode))
         rc = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;

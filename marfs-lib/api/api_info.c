@@ -34,7 +34,7 @@ static int load_tag(marfs_ctx_t *ctx, const char *path, struct api_path *ap,
         rc = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
     else
         rc = api_read_tag(pfd, name, tag);
-    close(pfd);
+    api_parent_done(ap->ctx, pfd);
     return rc == -ENODATA || rc == -EINVAL ? -EIO : rc;
 }
 

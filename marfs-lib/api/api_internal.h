@@ -41,6 +41,12 @@ int api_dircache_get(struct api_dircache *c, struct mdal_ns *md,
 void api_dircache_put(struct api_dircache *c, int fd);
 /* Forget every entry (a rename or rmdir may have moved what they name). */
 void api_dircache_flush(struct api_dircache *c);
+/* Drop the entries whose directory was removed (no links); returns how
+ * many were dropped. */
+int api_dircache_prune(struct api_dircache *c);
+/* Forget the entries of md's tree at or below rel (renamed or removed). */
+void api_dircache_forget(struct api_dircache *c, const struct mdal_ns *md,
+                         const char *rel);
 
 /* A context for cfg (owned from then on, freed on failure): every repo's
  * erasure context and DAL, every namespace's directories, the read
@@ -53,6 +59,7 @@ int api_setuid_init(const char *config_path, enum marfs_mode mode,
 
 /* A path resolved to its namespace. */
 struct api_path {
+    marfs_ctx_t *ctx;           /* whose directory cache api_parent uses */
     const struct mcfg_ns *ns;
     struct mdal_ns *md;
     ne_ctx_t *ne;
@@ -81,13 +88,14 @@ int api_resolve_follow(marfs_ctx_t *ctx, const char *path, unsigned need,
                        struct api_path *out);
 
 /* Parent directory fd (O_PATH) and last name of a resolved path; for a
- * namespace root, name is "" and fd is the tree itself. */
+ * namespace root, name is "" and fd is the tree itself.  The fd comes from
+ * the context's directory cache (api_dircache.c): it is borrowed, and
+ * given back with api_parent_done, never closed. */
 int api_parent(const struct api_path *ap, int *fd, char *name);
-/* The same through the context's directory cache: the fd is borrowed,
- * returned with api_parent_put (not close). */
-int api_parent_get(marfs_ctx_t *ctx, const struct api_path *ap, int *fd,
-                   char *name);
-void api_parent_put(marfs_ctx_t *ctx, int fd);
+void api_parent_done(marfs_ctx_t *ctx, int fd);
+/* After ENOENT under a parent from api_parent: if any cached parent is a
+ * removed directory, drop the cache and return 1 (worth one retry). */
+int api_parent_stale(marfs_ctx_t *ctx);
 
 /* Read and decode the tag of the file at (dirfd, name) or of fd (name
  * NULL).  -ENODATA if it has none, -EINVAL if the tag is corrupt. */

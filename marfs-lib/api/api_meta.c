@@ -34,12 +34,19 @@ static int stat_resolved(struct api_path *ap, struct stat *st)
 {
     int pfd;
     char name[NAME_MAX + 1];
-    int rc = api_parent(ap, &pfd, name);
-    if (rc < 0)
-        return rc;
-    if (fstatat(pfd, name[0] ? name : ".", st, AT_SYMLINK_NOFOLLOW) != 0)
-        rc = -errno;
-    close(pfd);
+    int rc = 0;
+    for (int tries = 0; tries < 2 && rc == 0; tries++) {
+        if ((rc = api_parent(ap, &pfd, name)) < 0)
+            return rc;
+        if (fstatat(pfd, name[0] ? name : ".", st, AT_SYMLINK_NOFOLLOW) != 0)
+            rc = -errno;
+        api_parent_done(ap->ctx, pfd);
+        /* a cached parent another process removed: resolve it again */
+        if (rc == -ENOENT && tries == 0 && api_parent_stale(ap->ctx))
+            rc = 0;
+        else
+            break;
+    }
     if (rc == 0)
         api_fix_stat(st);
     return rc;
@@ -84,7 +91,7 @@ static int at_name(marfs_ctx_t *ctx, const char *path, unsigned need,
         rc = root_rc;
     else
         rc = fn(&ap, pfd, name[0] ? name : ".", arg);
-    close(pfd);
+    api_parent_done(ctx, pfd);
     return rc;
 }
 
@@ -112,9 +119,10 @@ static int do_rmdir(const struct api_path *ap, int fd, const char *name,
 int marfs_rmdir(marfs_ctx_t *ctx, const char *path)
 {
     /* namespaces come from the config */
+    struct api_path ap;
     int rc = at_name(ctx, path, NEED_WM, 0, -EBUSY, do_rmdir, NULL);
-    if (rc == 0)
-        api_dircache_flush(ctx->dirs);   /* it may have been a parent */
+    if (rc == 0 && api_resolve(ctx, path, 0, &ap) == 0)
+        api_dircache_forget(ctx->dirs, ap.md, ap.rel);  /* it was a parent */
     return rc;
 }
 
@@ -140,7 +148,7 @@ int marfs_unlink(marfs_ctx_t *ctx, const char *path)
 /* Open both parents of a two-path operation in one namespace. */
 static int two_paths(marfs_ctx_t *ctx, const char *a, const char *b,
                      int fds[2], char na[NAME_MAX + 1], char nb[NAME_MAX + 1],
-                     struct api_path *pb_out)
+                     struct api_path *pa_out, struct api_path *pb_out)
 {
     struct api_path pa, pb;
     int rc = api_resolve(ctx, a, NEED_WM, &pa);
@@ -155,11 +163,13 @@ static int two_paths(marfs_ctx_t *ctx, const char *a, const char *b,
     if ((rc = api_parent(&pa, &fds[0], na)) < 0)
         return rc;
     if ((rc = api_parent(&pb, &fds[1], nb)) < 0) {
-        close(fds[0]);
+        api_parent_done(ctx, fds[0]);
         return rc;
     }
     if (pb_out != NULL)
         *pb_out = pb;
+    if (pa_out != NULL)
+        *pa_out = pa;
     return 0;
 }
 
@@ -167,8 +177,8 @@ int marfs_rename(marfs_ctx_t *ctx, const char *from, const char *to)
 {
     int fds[2];
     char na[NAME_MAX + 1], nb[NAME_MAX + 1];
-    struct api_path pb;
-    int rc = two_paths(ctx, from, to, fds, na, nb, &pb);
+    struct api_path pa, pb;
+    int rc = two_paths(ctx, from, to, fds, na, nb, &pa, &pb);
     if (rc < 0)
         return rc;
     /* renaming over a file removes its name (unless both names are links
@@ -184,10 +194,10 @@ int marfs_rename(marfs_ctx_t *ctx, const char *from, const char *to)
     else
         api_release(pb.md->quota, over);
     mdal_ns_unlock(pb.md);
-    close(fds[0]);
-    close(fds[1]);
-    if (rc == 0)
-        api_dircache_flush(ctx->dirs);   /* a parent may have moved */
+    api_parent_done(ctx, fds[0]);
+    api_parent_done(ctx, fds[1]);
+    if (rc == 0)        /* cached parents at or below it have moved */
+        api_dircache_forget(ctx->dirs, pa.md, pa.rel);
     return rc;
 }
 
@@ -195,13 +205,13 @@ int marfs_link(marfs_ctx_t *ctx, const char *oldpath, const char *newpath)
 {
     int fds[2];
     char na[NAME_MAX + 1], nb[NAME_MAX + 1];
-    int rc = two_paths(ctx, oldpath, newpath, fds, na, nb, NULL);
+    int rc = two_paths(ctx, oldpath, newpath, fds, na, nb, NULL, NULL);
     if (rc < 0)
         return rc;
     if (linkat(fds[0], na, fds[1], nb, 0) != 0)
         rc = -errno;
-    close(fds[0]);
-    close(fds[1]);
+    api_parent_done(ctx, fds[0]);
+    api_parent_done(ctx, fds[1]);
     return rc;
 }
 
@@ -229,7 +239,7 @@ ssize_t marfs_readlink(marfs_ctx_t *ctx, const char *path, char *buf,
     ssize_t n = name[0] ? readlinkat(pfd, name, buf, size) : -1;
     if (n < 0)
         n = name[0] ? -errno : -EINVAL;
-    close(pfd);
+    api_parent_done(ctx, pfd);
     return n;
 }
 
@@ -364,7 +374,7 @@ int marfs_file_checksum(marfs_ctx_t *ctx, const char *path, uint64_t *crc)
     if (rc < 0)
         return rc;
     rc = name[0] ? api_read_tag(pfd, name, &tag) : -EISDIR;
-    close(pfd);
+    api_parent_done(ctx, pfd);
     if (rc == 0 && (tag.state != FTAG_COMPLETE || !tag.has_crc))
         rc = -ENODATA;
     if (rc == 0)

@@ -49,6 +49,7 @@ int api_resolve(marfs_ctx_t *ctx, const char *path, unsigned need,
         return -ENOENT;     /* internal entries do not exist for users */
     if ((out->ns->perms[ctx->mode] & need) != need)
         return -EACCES;
+    out->ctx = ctx;
     out->md = ctx->md[ns_index(ctx->cfg, out->ns)];
     out->repo = out->ns->repo;
     out->ne = ctx->ne[out->repo - ctx->cfg->repos];
@@ -56,12 +57,6 @@ int api_resolve(marfs_ctx_t *ctx, const char *path, unsigned need,
 }
 
 int api_parent(const struct api_path *ap, int *fd, char *name)
-{
-    return mdal_open_parent(ap->md, ap->rel, fd, name, NAME_MAX + 1);
-}
-
-int api_parent_get(marfs_ctx_t *ctx, const struct api_path *ap, int *fd,
-                   char *name)
 {
     const char *slash = strrchr(ap->rel, '/');
     const char *last = slash ? slash + 1 : ap->rel;
@@ -72,12 +67,17 @@ int api_parent_get(marfs_ctx_t *ctx, const struct api_path *ap, int *fd,
     strcpy(name, last);
     memcpy(dir, ap->rel, dlen);
     dir[dlen] = '\0';
-    return api_dircache_get(ctx->dirs, ap->md, dir, fd);
+    return api_dircache_get(ap->ctx->dirs, ap->md, dir, fd);
 }
 
-void api_parent_put(marfs_ctx_t *ctx, int fd)
+void api_parent_done(marfs_ctx_t *ctx, int fd)
 {
     api_dircache_put(ctx->dirs, fd);
+}
+
+int api_parent_stale(marfs_ctx_t *ctx)
+{
+    return api_dircache_prune(ctx->dirs);
 }
 
 /* Join a symlink target to the directory of the link's path. */
@@ -118,7 +118,7 @@ int api_follow_path(marfs_ctx_t *ctx, const char *path, unsigned need,
             return rc;
         ssize_t n = readlinkat(fd, name, target, sizeof(target) - 1);
         int err = errno;
-        close(fd);
+        api_parent_done(ctx, fd);
         if (n < 0)   /* EINVAL: not a link; anything else: stat reports */
             return err == EINVAL || err == ENOENT ? 0 : -err;
         target[n] = '\0';

@@ -39,7 +39,7 @@ static int xattr_path(marfs_ctx_t *ctx, const char *path, unsigned need,
         rc = mdal_proc_path(*pfd, name, ppath, PATH_MAX);
     *follow = name[0] == '\0';
     if (rc < 0)
-        close(*pfd);
+        api_parent_done(ctx, *pfd);
     return rc;
 }
 
@@ -58,7 +58,7 @@ ssize_t marfs_getxattr(marfs_ctx_t *ctx, const char *path, const char *name,
                        : lgetxattr(ppath, name, value, size);
     if (n < 0)
         n = -errno;
-    close(pfd);
+    api_parent_done(ctx, pfd);
     return n;
 }
 
@@ -78,7 +78,7 @@ int marfs_setxattr(marfs_ctx_t *ctx, const char *path, const char *name,
     if ((follow ? setxattr(ppath, name, value, size, flags)
                 : lsetxattr(ppath, name, value, size, flags)) != 0)
         rc = -errno;
-    close(pfd);
+    api_parent_done(ctx, pfd);
     return rc;
 }
 
@@ -94,7 +94,7 @@ int marfs_removexattr(marfs_ctx_t *ctx, const char *path, const char *name)
         return rc;
     if ((follow ? removexattr(ppath, name) : lremovexattr(ppath, name)) != 0)
         rc = -errno;
-    close(pfd);
+    api_parent_done(ctx, pfd);
     return rc;
 }
 
@@ -126,7 +126,7 @@ ssize_t marfs_listxattr(marfs_ctx_t *ctx, const char *path, char *list,
      * filtered result. */
     ssize_t n = follow ? listxattr(ppath, buf, sizeof(buf))
                        : llistxattr(ppath, buf, sizeof(buf));
-    close(pfd);
+    api_parent_done(ctx, pfd);
     if (n < 0)
         return -errno;
     n = filter_list(buf, n);

@@ -118,6 +118,24 @@ static void test_parent_cache(void **state)
     assert_int_equal(rmdir(host), 0);
     assert_int_equal(marfs_creat(env->ctx, at_p("/pc/z/c"), 0644, NULL, &fh),
                      -ENOENT);
+    /* a stat or open under a parent removed and made again behind the
+     * library's back finds the new directory's entries */
+    assert_int_equal(marfs_mkdir(env->ctx, at_p("/pc/w"), 0755), 0);
+    assert_int_equal(marfs_lstat(env->ctx, at_p("/pc/w/h"), &st), -ENOENT);
+    at_meta_path(env, "/", "pc/w", host, sizeof(host));
+    assert_int_equal(rmdir(host), 0);
+    assert_int_equal(mkdir(host, 0755), 0);
+    strcat(host, "/h");
+    assert_int_equal(mkdir(host, 0700), 0);
+    assert_int_equal(marfs_lstat(env->ctx, at_p("/pc/w/h"), &st), 0);
+    assert_true(S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0700);
+    assert_int_equal(rmdir(host), 0);
+    *strrchr(host, '/') = '\0';
+    assert_int_equal(rmdir(host), 0);
+    assert_int_equal(mkdir(host, 0755), 0);
+    at_write(env->ctx, at_p("/pc/w/f"), data, 9);
+    assert_int_equal(rmdir(host) == 0 ? 0 : errno, ENOTEMPTY);
+    at_expect(env->ctx, at_p("/pc/w/f"), data, 9);
 }
 
 static void test_busy_until_close(void **state)
