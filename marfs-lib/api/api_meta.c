@@ -181,6 +181,14 @@ int marfs_rename(marfs_ctx_t *ctx, const char *from, const char *to)
     int rc = two_paths(ctx, from, to, fds, na, nb, &pa, &pb);
     if (rc < 0)
         return rc;
+    /* Onto a free name no link count changes, so no usage decision is
+     * made: no lock (a copy tool renames every file it writes). */
+    if (renameat2(fds[0], na, fds[1], nb, RENAME_NOREPLACE) == 0)
+        goto done;
+    if (errno != EEXIST && errno != EINVAL) {   /* EINVAL: no NOREPLACE */
+        rc = -errno;
+        goto done;
+    }
     /* renaming over a file removes its name (unless both names are links
      * of one inode, when rename does nothing) */
     mdal_ns_lock(pb.md);
@@ -194,6 +202,7 @@ int marfs_rename(marfs_ctx_t *ctx, const char *from, const char *to)
     else
         api_release(pb.md->quota, over);
     mdal_ns_unlock(pb.md);
+done:
     api_parent_done(ctx, fds[0]);
     api_parent_done(ctx, fds[1]);
     if (rc == 0)        /* cached parents at or below it have moved */
