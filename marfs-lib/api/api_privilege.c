@@ -61,6 +61,12 @@ int api_setuid_init(const char *config_path, enum marfs_mode mode,
 {
     const struct mcfg *cfg = NULL;
     marfs_ctx_t *ctx = NULL;
+    /* before the DALs exist: the S3 backends must not take credentials,
+     * proxies or CAs from the user's environment */
+    int scrubbed = mutil_priv_scrub_env();
+    if (scrubbed > 0)
+        LOG_INFO("setuid start: %d environment variables for proxies, CAs "
+                 "or AWS credentials ignored", scrubbed);
     int rc = load_trusted(config_path, &cfg);
     if (rc == 0)
         rc = api_ctx_create(cfg, mode, NULL, &ctx);

@@ -30,6 +30,25 @@ int mutil_priv_started(void)
     return getauxval(AT_SECURE) != 0 || dropped || mutil_priv_elevated();
 }
 
+int mutil_priv_scrub_env(void)
+{
+    static const char *const names[] = {
+        "http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
+        "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY",
+        "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_HOME",
+        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+        "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_PROFILE",
+        "OPENSSL_CONF", "OPENSSL_ENGINES", "OPENSSL_MODULES",
+    };
+    int n = 0;
+    if (!mutil_priv_started())
+        return 0;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (getenv(names[i]) != NULL && unsetenv(names[i]) == 0)
+            n++;
+    return n;
+}
+
 const char *mutil_priv_getenv(const char *name)
 {
     return mutil_priv_started() ? NULL : getenv(name);

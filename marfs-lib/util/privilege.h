@@ -31,6 +31,16 @@ int mutil_priv_elevated(void);
 const char *mutil_priv_getenv(const char *name);
 
 /*
+ * In a process that started privileged, remove from the environment the
+ * variables through which the user could redirect or read what the
+ * privileged libraries do on the network: proxies (libcurl, also inside
+ * libs3), CA files and directories (OpenSSL), AWS credentials and config
+ * files (the S3 DAL takes site credentials from its config only).
+ * Returns how many were removed; 0 and nothing done otherwise.
+ */
+int mutil_priv_scrub_env(void);
+
+/*
  * Drop to the real user for good: gid, then uid, real = effective = saved
  * (setresgid/setresuid); the supplementary groups the process inherited
  * are the real user's own (exec does not change them and only privilege

@@ -122,6 +122,33 @@ static void test_drop(void **state)
     as_setuid_child(child_drop, *state);
 }
 
+static int child_scrub(const struct fix *f)
+{
+    (void)f;
+    CHECK(clearenv() == 0);         /* whatever this machine sets */
+    CHECK(setenv("https_proxy", "http://198.18.0.9:3128", 1) == 0);
+    CHECK(setenv("AWS_SECRET_ACCESS_KEY", "users-own", 1) == 0);
+    CHECK(setenv("SSL_CERT_FILE", "/tmp/evil-ca.pem", 1) == 0);
+    CHECK(setenv("MARFS_TEST_KEEP_ME", "y", 1) == 0);
+    CHECK(mutil_priv_scrub_env() == 3);
+    CHECK(getenv("https_proxy") == NULL);
+    CHECK(getenv("AWS_SECRET_ACCESS_KEY") == NULL);
+    CHECK(getenv("SSL_CERT_FILE") == NULL);
+    CHECK(getenv("MARFS_TEST_KEEP_ME") != NULL);     /* not ours to judge */
+    CHECK(mutil_priv_scrub_env() == 0);
+    return 0;
+}
+
+static void test_scrub_env(void **state)
+{
+    /* not setuid: the environment is the user's to use */
+    assert_int_equal(setenv("https_proxy", "http://127.0.0.1:1", 1), 0);
+    assert_int_equal(mutil_priv_scrub_env(), 0);
+    assert_string_equal(getenv("https_proxy"), "http://127.0.0.1:1");
+    assert_int_equal(unsetenv("https_proxy"), 0);
+    as_setuid_child(child_scrub, *state);
+}
+
 /* ---- trustpath.h ---------------------------------------------------------- */
 
 static int read_ok(const char *path, const char *want)
@@ -262,6 +289,7 @@ int main(void)
     mlog_init("test_privilege", -1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_drop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scrub_env, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trusted_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trusted_read_real_user, setup,
                                         teardown),
