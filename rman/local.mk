@@ -1,7 +1,9 @@
 # rman/local.mk - marfs-rman, the resource manager (doc/rman.md): garbage
 # collection, repack, rebuild, scrub, quota, undelete.  Two programs from
 # one source set: marfs-rman (no MPI) and marfs-rman-mpi (par_mpi.c, the
-# only file that sees MPI).  Both use the library's layer headers.
+# only file that sees MPI).  Both use the library's layer headers and,
+# like the other tools, carry the layers statically; being an
+# administrator tool, marfs-rman refuses to run setuid or setgid.
 RMAN_SOURCES = rman/rman.h rman/files.h rman/actions.h rman/par.h \
 	rman/reftree.h rman/wal.h rman/gc.h rman/repack.h rman/scrub.h \
 	rman/main.c rman/opts.c rman/summary.c rman/nsctx.c rman/lock.c \
@@ -15,10 +17,10 @@ RMAN_CPPFLAGS = $(INC_ALL) -I$(top_srcdir)/tools -I$(top_srcdir)/rman
 sbin_PROGRAMS += rman/marfs-rman rman/marfs-rman-mpi
 rman_marfs_rman_SOURCES = $(RMAN_SOURCES) rman/par_serial.c
 rman_marfs_rman_CPPFLAGS = $(RMAN_CPPFLAGS)
-rman_marfs_rman_LDADD = $(MARFS_LIBS)
+rman_marfs_rman_LDADD = $(MARFS_STATIC_LIBS)
 rman_marfs_rman_mpi_SOURCES = $(RMAN_SOURCES) rman/par_mpi.c
 rman_marfs_rman_mpi_CPPFLAGS = $(RMAN_CPPFLAGS) $(MPI_CFLAGS)
-rman_marfs_rman_mpi_LDADD = $(MARFS_LIBS) $(MPI_LIBS)
+rman_marfs_rman_mpi_LDADD = $(MARFS_STATIC_LIBS) $(MPI_LIBS)
 dist_man_MANS += man/marfs-rman.8
 crondir = $(datadir)/marfs
 dist_cron_SCRIPTS = scripts/marfs-gc.cron

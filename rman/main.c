@@ -201,6 +201,9 @@ static int exit_code(const struct run *r)
 int main(int argc, char **argv)
 {
     struct run r = {0};
+    /* before anything else, even the exec of the MPI variant */
+    if (tool_admin_only("marfs-rman") < 0)
+        return TOOL_USAGE;
     maybe_exec_mpi(argv);
     if (par_init(&argc, &argv) < 0) {
         fprintf(stderr, "marfs-rman: MPI did not start\n");

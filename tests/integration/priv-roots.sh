@@ -14,7 +14,7 @@
 . "$top_srcdir/tests/lib/priv.sh"
 pf_setup
 export TZ=UTC
-tap_plan 40
+tap_plan 41
 
 priv_setup
 tap_ok $? "two users and the setuid programs in a scratch prefix"
@@ -192,7 +192,7 @@ tap_is "$rc:$?:$(as_user "$A" marfs --config "$PRIV_CFG" get "$MARFS_TOP/scratch
     "1:0:data" "MARFS_FAULT breaks root's own put, and is ignored by the setuid marfs"
 
 # The administrator tools refuse to run setuid.
-for t in marfs-recover marfs-ne marfs-verifyconf; do
+for t in marfs-recover marfs-ne marfs-verifyconf marfs-rman; do
     out=$(as_user "$A" "$t" "$PRIV_CFG" 2>&1)
     tap_is "$?:$out" "2:$t: an administrator tool; it must not be installed setuid or setgid (see doc/security.md)" \
         "$t installed setuid refuses to run"

@@ -44,11 +44,12 @@ priv_install() {
             "$top_builddir/tools/marfs-recover" "$top_builddir/tools/marfs-ne" \
             "$top_builddir/tools/marfs-verifyconf" "$top_builddir/pftool/pfcp" \
             "$top_builddir/pftool/pfls" "$top_builddir/pftool/pfcm" \
-            "$top_builddir/pftool/pfsync" "$PRIV_BIN/" &&
+            "$top_builddir/pftool/pfsync" "$top_builddir/rman/marfs-rman" \
+            "$PRIV_BIN/" &&
         chown root:root "$PRIV_BIN"/* &&
         chmod 4755 "$PRIV_BIN/pftool" "$PRIV_BIN/marfs" \
             "$PRIV_BIN/marfs-recover" "$PRIV_BIN/marfs-ne" \
-            "$PRIV_BIN/marfs-verifyconf"
+            "$PRIV_BIN/marfs-verifyconf" "$PRIV_BIN/marfs-rman"
 }
 
 # priv_site NAME [SED-EXPR...]: a repo from config/demo.xml (1 MiB
