@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +26,7 @@
 /* What a deferred completion needs once the object is published. */
 struct done_arg {
     struct mdal_ns *md;
+    int fd;                     /* the writer's fd, kept, or -1 (reopen) */
     char refpath[200];          /* "<refdir>/<ref>" relative to ref/ */
     mode_t final_mode;
     mode_t created_mode;        /* the inode's mode when created */
@@ -73,9 +75,10 @@ static int settle_inode(int fd, const struct done_arg *d, uint64_t size,
  * link), and the fstat in settle_inode sees its links under the lock. */
 static int complete_inode(const struct done_arg *d, const struct ftag *tag)
 {
-    int fd;
-    mode_t restore;
-    int rc = api_open_update(d->md->reffd, d->refpath, &fd, &restore);
+    int fd = d->fd;
+    mode_t restore = (mode_t)-1;
+    int rc = fd >= 0 ? 0 : api_open_update(d->md->reffd, d->refpath, &fd,
+                                           &restore);
     if (rc < 0)
         return rc;
     struct ftag t = *tag;
@@ -89,8 +92,41 @@ static int complete_inode(const struct done_arg *d, const struct ftag *tag)
         quota_add(d->md->quota, 0, (int64_t)t.size);
     if (apply != (mode_t)-1 && fchmod(fd, apply) != 0 && rc == 0)
         rc = -errno;
-    close(fd);
+    if (fd != d->fd)
+        close(fd);
     return rc;
+}
+
+/*
+ * A writer's fd is kept for its completion (no reopen through ref/: two
+ * system calls and a path walk per file), up to a share of the fd limit:
+ * a stream may hold thousands of unpublished files.
+ */
+static unsigned kept_fds;
+
+static int keep_fd(int fd)
+{
+    static unsigned limit;
+    if (limit == 0) {
+        struct rlimit rl;
+        rlim_t n = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur / 4 : 64;
+        __atomic_store_n(&limit, n > 1024 ? 1024 : n < 1 ? 1 : (unsigned)n,
+                         __ATOMIC_RELAXED);
+    }
+    if (__atomic_add_fetch(&kept_fds, 1, __ATOMIC_RELAXED) <= limit)
+        return fd;
+    __atomic_sub_fetch(&kept_fds, 1, __ATOMIC_RELAXED);
+    close(fd);
+    return -1;
+}
+
+static void drop_done_arg(struct done_arg *d)
+{
+    if (d->fd >= 0) {
+        close(d->fd);
+        __atomic_sub_fetch(&kept_fds, 1, __ATOMIC_RELAXED);
+    }
+    free(d);
 }
 
 static void file_done(void *arg, const struct ftag *tag, int status)
@@ -102,7 +138,7 @@ static void file_done(void *arg, const struct ftag *tag, int status)
     if (status < 0)
         LOG_ERR("%s: data could not be stored (%s); the file stays "
                 "incomplete", d->path, strerror(-status));
-    free(d);
+    drop_done_arg(d);
 }
 
 /* The stream's batch hook: one lock per published object. */
@@ -144,6 +180,7 @@ int api_write_end(marfs_fh_t *fh, struct stream **keep)
         rc = -ENOMEM;
     if (rc == 0) {
         d->md = fh->ap.md;
+        d->fd = -1;
         snprintf(d->refpath, sizeof(d->refpath), "%s/%s", fh->refdir,
                  fh->tag.ref);
         d->final_mode = fh->mode;
@@ -153,14 +190,17 @@ int api_write_end(marfs_fh_t *fh, struct stream **keep)
         struct obj_record meta;
         if (api_fill_record(fh, &meta) == 0)
             stream_file_meta(fh->st, &meta);
+        d->fd = keep_fd(fh->fd);
+        fh->fd = -1;
         rc = stream_file_end(fh->st, &fh->tag, file_done, d);
         if (rc < 0)
-            free(d);
+            drop_done_arg(d);
     }
     if (rc < 0)
         LOG_ERR("%s: cannot finish writing: %s", fh->path, strerror(-rc));
     *keep = fh->st;
-    close(fh->fd);
+    if (fh->fd >= 0)
+        close(fh->fd);
     api_fh_free(fh);
     return rc;
 }
