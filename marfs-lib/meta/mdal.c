@@ -88,6 +88,46 @@ static int open_dir(int at, const char *name, int create, mode_t mode)
     return fd < 0 ? -errno : fd;
 }
 
+static int make_level(int at, const char *name);
+
+/* Reference trees up to this many leaf directories are made whole when
+ * the namespace is created: then no copy pays for a mkdir in ref/ (a
+ * production 100^3 tree stays lazy, made level by level on first use). */
+#define MDAL_REF_EAGER_MAX 100000
+
+static int populate_level(int at, const struct mcfg_repo *r, unsigned lvl)
+{
+    for (unsigned i = 0; i < r->rbreadth; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "%0*u", (int)r->rdigits, i);
+        int rc = make_level(at, name);
+        if (rc == 0 && lvl + 1 < r->rdepth) {
+            int fd = openat(at, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+            rc = fd < 0 ? -errno : populate_level(fd, r, lvl + 1);
+            if (fd >= 0)
+                close(fd);
+        }
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static void populate_ref(const struct mdal_ns *ns)
+{
+    const struct mcfg_repo *r = ns->cfg->repo;
+    uint64_t leaves = 1;
+    for (unsigned i = 0; i < r->rdepth && leaves <= MDAL_REF_EAGER_MAX; i++)
+        leaves *= r->rbreadth;
+    if (leaves > MDAL_REF_EAGER_MAX || r->rdepth == 0)
+        return;
+    int rc = populate_level(ns->reffd, r, 0);
+    if (rc < 0)     /* not fatal: missing levels are made on first use */
+        LOG_WARN("namespace %s: cannot make its reference tree now (%s); "
+                 "its levels will be made as files need them",
+                 ns->cfg->path, strerror(-rc));
+}
+
 static int open_ns_dirs(struct mdal_ns *ns, int create)
 {
     int rootfd = open(ns->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -103,9 +143,12 @@ static int open_ns_dirs(struct mdal_ns *ns, int create)
      * in it through the fd: they may pass and create, not list, and not
      * remove each other's entries (MDAL_REF_MODE). */
     ns->treefd = open_dir(rootfd, "tree", create, 0755);
+    int fresh = create && faccessat(rootfd, "ref", F_OK, 0) != 0;
     ns->reffd = open_dir(rootfd, "ref", create, MDAL_REF_MODE);
     if (ns->reffd >= 0 && create)
         own_mode(rootfd, "ref", MDAL_REF_MODE);   /* made by older versions */
+    if (ns->reffd >= 0 && fresh)
+        populate_ref(ns);
     int rc = ns->treefd < 0 ? ns->treefd : ns->reffd < 0 ? ns->reffd : 0;
     if (rc == 0)
         rc = quota_open(rootfd, ns->cfg, &ns->quota);
