@@ -189,44 +189,83 @@ void walk_begin(struct worker *w, const struct pf_task *t)
         abort();
 }
 
-static int entry_stat(struct worker *w, const char *name, const char *path,
-                      struct stat *st)
+/* The entry's full source path: only the endpoints without dstat, error
+ * messages and listings need it, so it is not made for every entry. */
+static int entry_path(const struct walk_state *ws, const char *name,
+                      char path[PF_PATH_MAX])
+{
+    return path_join(path, PF_PATH_MAX, ws->src, name);
+}
+
+/* Whether entry_path would succeed, without formatting it. */
+static int path_fits(const char *base, const char *name)
+{
+    size_t b = strlen(base);
+    size_t sep = b > 0 && base[b - 1] != '/';
+    return b + sep + strlen(name) < PF_PATH_MAX;
+}
+
+static int entry_stat(struct worker *w, const char *name, struct stat *st)
 {
     struct walk_state *ws = &w->walk;
+    char path[PF_PATH_MAX];
     if (ws->ep->ops->dstat)
         return ws->ep->ops->dstat(ws->dir, name, st);
+    if (entry_path(ws, name, path) < 0)
+        return -ENAMETOOLONG;
     return ws->ep->ops->lstat(ws->ep, path, st);
 }
 
-/* One entry read from the directory: filter, stat, list or batch it. */
+static void entry_error(struct worker *w, const char *name, const char *rel,
+                        int rc)
+{
+    struct walk_state *ws = &w->walk;
+    char path[PF_PATH_MAX];
+    wk_error(w, entry_path(ws, name, path) < 0 ? ws->src : path, "stat", rc);
+    wk_failed(w, ws->root, rel);
+    w->st.walk_errors++;
+}
+
+/* pfls: list the entry; 1 if nothing more is to be done with it. */
+static int entry_list(struct worker *w, const char *name,
+                      const struct stat *st)
+{
+    struct walk_state *ws = &w->walk;
+    char path[PF_PATH_MAX];
+    if (!w->o->quiet && entry_path(ws, name, path) < 0) {
+        wk_error(w, ws->src, "name too long", -ENAMETOOLONG);
+        w->st.walk_errors++;
+        return 1;
+    }
+    list_entry(w, w->o->quiet ? ws->src : path, st, ws->ep);
+    return !S_ISDIR(st->st_mode) || !w->o->recursive;
+}
+
+/* One entry read from the directory: filter, stat, list or batch it.
+ * Per entry this is one fstatat (dstat) and no allocation. */
 static void walk_one(struct worker *w, const char *name)
 {
     struct walk_state *ws = &w->walk;
-    char rel[PF_PATH_MAX], path[PF_PATH_MAX];
+    char rel[PF_PATH_MAX];
     struct stat st;
     if (path_join(rel, sizeof(rel), ws->rel, name) < 0 ||
-        path_join(path, sizeof(path), ws->src, name) < 0) {
+        !path_fits(ws->src, name)) {
         wk_error(w, ws->src, "name too long", -ENAMETOOLONG);
         w->st.walk_errors++;
         return;
     }
-    int rc = entry_stat(w, name, path, &st);
+    int rc = entry_stat(w, name, &st);
     if (rc == -ENOENT)
         return;                         /* removed since readdir */
     if (rc < 0) {
-        wk_error(w, path, "stat", rc);
-        wk_failed(w, ws->root, rel);
-        w->st.walk_errors++;
+        entry_error(w, name, rel, rc);
         return;
     }
     if (filter_excluded(w->o, rel, S_ISDIR(st.st_mode)))
         return;
     count_seen(w, &st);
-    if (w->o->cmd == PF_CMD_LS) {
-        list_entry(w, path, &st, ws->ep);
-        if (!S_ISDIR(st.st_mode) || !w->o->recursive)
-            return;
-    }
+    if (w->o->cmd == PF_CMD_LS && entry_list(w, name, &st))
+        return;
     struct pf_task e;
     make_entry(w, &e, ws->root, ws->id, rel, &st, ws->fresh);
     task_encode(&ws->batch, &e);
