@@ -78,8 +78,11 @@ tap_ok $? "the live member reads back exact"
 
 # ---- incomplete files --------------------------------------------------------
 head -c 100000 /dev/urandom >"$src/hang"
-tap_on_exit 'kill -9 $live_PID $dead'
+# The hook waits for the writer it kills: one still dying while the exit
+# removes TAP_TMP can write into it and leave it behind.
+tap_on_exit 'kill -9 $live_pid $dead; wait $live_pid'
 coproc live { exec rman_ops hang "$src/hang" "$TOP/alive"; }
+live_pid=$live_PID      # bash unsets live_PID once the coproc is reaped
 read -r ready <&"${live[0]}"
 rman_ops hang "$src/hang" "$TOP/dead" >"$TAP_TMP/dead.out" &
 dead=$!
@@ -92,7 +95,7 @@ tap_is "$?:$(marfs ls "$TOP" | grep -c '^dead$'):$(marfs ls "$TOP" | grep -c '^a
     "gc removes the killed writer's file, not the live writer's"
 tap_is "$(stored_objects | grep -c "$(marfs stat "$TOP/alive" | sed -n 's/.*stream: *//p' | head -c 30)")" 1 \
     "the live writer's published object stays"
-kill "$live_PID" 2>/dev/null; wait "$live_PID" 2>/dev/null
+kill "$live_pid" 2>/dev/null; wait "$live_pid" 2>/dev/null
 out=$(rman --gc --age 0 --writer-grace 0)
 tap_is "$(marfs ls "$TOP" | grep -c '^alive$'):$(stored_objects)" "0:$(live_objects)" \
     "once that writer is gone too, its file and objects go; the store = live tags"
