@@ -37,7 +37,8 @@ wait_journal() {
 # one rank (MODE=rank) or the whole job (MODE=job) once chunks are done.
 run_and_kill() {
     local dst=$1 mode=$2 pgid mpirun rank
-    setsid pfcp -np 4 -R --chunk-size 128K "$slow" "$src" "$dst" \
+    # TMPDIR: the front-end killed with -9 cannot remove its status file
+    TMPDIR=$TAP_TMP setsid pfcp -np 4 -R --chunk-size 128K "$slow" "$src" "$dst" \
         >"$TAP_TMP/kill.out" 2>&1 &
     pgid=$!
     tap_on_exit "kill -9 -- -$pgid"
