@@ -77,6 +77,15 @@ void api_dircache_destroy(struct api_dircache *c)
     free(c);
 }
 
+/* Drop an entry now, or when its last borrower returns it.  Lock held. */
+static void retire(struct dc_entry *e)
+{
+    if (e->refs == 0)
+        drop_entry(e);
+    else
+        e->stale = 1;
+}
+
 void api_dircache_flush(struct api_dircache *c)
 {
     pthread_mutex_lock(&c->lock);
@@ -84,10 +93,7 @@ void api_dircache_flush(struct api_dircache *c)
         struct dc_entry *e = &c->e[i];
         if (e->md == NULL)
             continue;
-        if (e->refs == 0)
-            drop_entry(e);
-        else
-            e->stale = 1;
+        retire(e);
     }
     pthread_mutex_unlock(&c->lock);
 }
@@ -103,10 +109,7 @@ int api_dircache_prune(struct api_dircache *c)
             st.st_nlink > 0)
             continue;
         n++;
-        if (e->refs == 0)
-            drop_entry(e);
-        else
-            e->stale = 1;
+        retire(e);
     }
     pthread_mutex_unlock(&c->lock);
     return n;
@@ -128,10 +131,7 @@ void api_dircache_forget(struct api_dircache *c, const struct mdal_ns *md,
         struct dc_entry *e = &c->e[i];
         if (e->md == NULL || e->md != md || !at_or_below(e->dir, rel))
             continue;
-        if (e->refs == 0)
-            drop_entry(e);
-        else
-            e->stale = 1;
+        retire(e);
     }
     pthread_mutex_unlock(&c->lock);
 }
@@ -145,10 +145,7 @@ static int lookup(struct api_dircache *c, struct mdal_ns *md, const char *dir,
         if (e->md != md || e->stale || strcmp(e->dir, dir) != 0)
             continue;
         if (now - e->born > DC_TTL_NS) {
-            if (e->refs == 0)
-                drop_entry(e);
-            else
-                e->stale = 1;
+            retire(e);
             return -1;
         }
         e->refs++;

@@ -279,22 +279,34 @@ static void init_tag(marfs_fh_t *fh)
     t->psz = r->psz;
 }
 
-/* Create in the ref tree directly (no O_TMPFILE), making its ref dir on
- * first use. */
-static int create_in_ref(marfs_fh_t *fh, const char *refpath, mode_t mode)
+/* The ref-tree step of creation: fn's creation or link of the inode at
+ * refpath, once more after making its ref dir if it was missing. */
+static int in_ref_dir(marfs_fh_t *fh, const char *refpath, mode_t mode,
+                      int (*fn)(marfs_fh_t *, const char *, mode_t))
 {
-    for (int tries = 0;; tries++) {
-        fh->fd = openat(fh->ap.md->reffd, refpath,
-                        O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
-                        (mode & 07777) | 0600);
-        if (fh->fd >= 0)
-            return 0;
-        if (errno != ENOENT || tries > 0)
-            return -errno;
-        int rc = mdal_ref_mkdirs(fh->ap.md, fh->tag.ref);
-        if (rc < 0)
-            return rc;
-    }
+    int rc = fn(fh, refpath, mode);
+    if (rc == -ENOENT && (rc = mdal_ref_mkdirs(fh->ap.md, fh->tag.ref)) == 0)
+        rc = fn(fh, refpath, mode);
+    return rc;
+}
+
+/* Create in the ref tree directly (no O_TMPFILE). */
+static int create_at_ref(marfs_fh_t *fh, const char *refpath, mode_t mode)
+{
+    fh->fd = openat(fh->ap.md->reffd, refpath,
+                    O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
+                    (mode & 07777) | 0600);
+    return fh->fd >= 0 ? 0 : -errno;
+}
+
+/* Link the nameless inode into the ref tree, as the caller. */
+static int link_at_ref(marfs_fh_t *fh, const char *refpath, mode_t mode)
+{
+    char self[64];
+    (void)mode;
+    snprintf(self, sizeof(self), "/proc/self/fd/%d", fh->fd);
+    return linkat(AT_FDCWD, self, fh->ap.md->reffd, refpath,
+                  AT_SYMLINK_FOLLOW) == 0 ? 0 : -errno;
 }
 
 /*
@@ -319,25 +331,7 @@ static int make_inode(marfs_fh_t *fh, int pfd, const char *refpath,
         LOG_INFO("%s: the metadata file system has no O_TMPFILE: files are "
                  "created in the reference tree first", fh->path);
     *in_ref = 1;
-    return create_in_ref(fh, refpath, mode);
-}
-
-/* Link the nameless inode into the ref tree, as the caller, making its
- * ref dir on first use. */
-static int link_ref(marfs_fh_t *fh, const char *refpath)
-{
-    char self[64];
-    snprintf(self, sizeof(self), "/proc/self/fd/%d", fh->fd);
-    for (int tries = 0;; tries++) {
-        if (linkat(AT_FDCWD, self, fh->ap.md->reffd, refpath,
-                   AT_SYMLINK_FOLLOW) == 0)
-            return 0;
-        if (errno != ENOENT || tries > 0)
-            return -errno;
-        int rc = mdal_ref_mkdirs(fh->ap.md, fh->tag.ref);
-        if (rc < 0)
-            return rc;
-    }
+    return in_ref_dir(fh, refpath, mode, create_at_ref);
 }
 
 /* A cached parent (api_dircache.c) may name a directory that another
@@ -370,7 +364,8 @@ static int create_inode(marfs_fh_t *fh, mode_t mode)
     init_tag(fh);
     if (rc == 0)
         rc = api_write_tag(fh->fd, &fh->tag);
-    if (rc == 0 && !in_ref && (rc = link_ref(fh, refpath)) == 0)
+    if (rc == 0 && !in_ref &&
+        (rc = in_ref_dir(fh, refpath, 0, link_at_ref)) == 0)
         in_ref = 1;
     if (rc == 0)
         rc = link_inode(fh, pfd, name, refpath);
