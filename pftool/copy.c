@@ -191,20 +191,30 @@ int copy_is_sparse(const struct stat *st)
 }
 
 /* Open the destination temporary; on a packing endpoint it continues
- * this rank's pack stream (pack.c). */
-static int open_temp(struct worker *w, struct ep *dep, const char *tmp,
-                     struct ep_file **df)
+ * this rank's pack stream (pack.c).  An endpoint that makes files appear
+ * whole (marfs) gets the real name instead: *name says which. */
+static int open_temp(struct worker *w, struct ep *dep, struct copy_paths *p,
+                     struct ep_file **df, const char **name)
 {
     struct ep_file *prev = pack_prev(w, dep);
-    int rc = dep->ops->create(dep, tmp, S_IRUSR | S_IWUSR, prev, df);
+    int rc;
+    *name = p->tmp;
+    if (dep->ops->create_whole && (dep->caps & EP_CAP_PACK)) {
+        *name = p->dst;
+        rc = dep->ops->create_whole(dep, p->dst, S_IRUSR | S_IWUSR, prev,
+                                    pack_status_slot(w), df);
+    } else {
+        rc = dep->ops->create(dep, p->tmp, S_IRUSR | S_IWUSR, prev, df);
+    }
     if (prev)
         pack_prev_closed(w);
     return rc;
 }
 
 static int copy_data(struct worker *w, const struct pf_task *t,
-                     struct copy_paths *p, struct ep_file *sf,
-                     struct ep_file *df, const char **what)
+                     struct copy_paths *p, const char *name,
+                     struct ep_file *sf, struct ep_file *df,
+                     const char **what)
 {
     struct pf_root *r = wk_root(w, t->root);
     struct ep *dep = r->dst_ep;
@@ -219,7 +229,7 @@ static int copy_data(struct worker *w, const struct pf_task *t,
         rc = fault_hit(w, "write", t->rel);
     if (rc == 0) {
         *what = "copying xattrs";
-        rc = meta_copy_xattrs(w, r->src_ep, p->src, sf, dep, p->tmp, df);
+        rc = meta_copy_xattrs(w, r->src_ep, p->src, sf, dep, name, df);
     }
     return rc;
 }
@@ -239,12 +249,14 @@ static int copy_regular(struct worker *w, const struct pf_task *t,
         return rc;
     }
     fault_hit(w, "delay", t->rel);
-    rc = open_temp(w, dep, p->tmp, &df);
-    if (rc == 0 && dep->ops->set_final &&
+    const char *name;
+    rc = open_temp(w, dep, p, &df, &name);
+    int whole = rc == 0 && name == p->dst;
+    if (rc == 0 && !whole && dep->ops->set_final &&
         (rc = dep->ops->set_final(df, p->dst)) < 0)
         what = "recording the final name";
     else if (rc == 0)
-        rc = copy_data(w, t, p, sf, df, &what);
+        rc = copy_data(w, t, p, name, sf, df, &what);
     else
         what = "creating the temporary";
     sep->ops->close(sf);
@@ -255,7 +267,7 @@ static int copy_regular(struct worker *w, const struct pf_task *t,
             wk_error(w, p->dst, "setting metadata", rc);
             return rc;
         }
-        pack_add(w, t, dep, df, p->tmp, p->dst);
+        pack_add(w, t, dep, df, whole ? NULL : p->tmp, p->dst);
         return 1;                       /* published when stored */
     }
     if (rc == 0 && (rc = meta_apply(w, dep, p->tmp, df, &t->st)) < 0)

@@ -70,6 +70,15 @@ struct ep_ops {
      * pwrite + truncate.  prev: see EP_CAP_PACK (closed by this call). */
     int (*create)(struct ep *ep, const char *path, mode_t mode,
                   struct ep_file *prev, struct ep_file **out);
+    /* Like create, for an endpoint that can make a file appear whole:
+     * nothing is under path until the data is stored, then the file
+     * appears complete with what fsetmeta / setxattr set on the handle
+     * (no temporary name, no rename).  *status is 1 until that is
+     * settled, then 0 or a negative errno (set from inside a later
+     * create/close of the same pack chain).  May be NULL. */
+    int (*create_whole)(struct ep *ep, const char *path, mode_t mode,
+                        struct ep_file *prev, int *status,
+                        struct ep_file **out);
     /* New file of a known size written in chunks by many ranks. */
     int (*create_sized)(struct ep *ep, const char *path, mode_t mode,
                         off_t size, struct ep_file **out);

@@ -138,6 +138,23 @@ static int mf_create(struct ep *ep, const char *path, mode_t mode,
     return rc < 0 ? rc : wrap(fh, out);
 }
 
+static void mf_settled(void *arg, const char *path, int status)
+{
+    (void)path;
+    *(int *)arg = status;
+}
+
+static int mf_create_whole(struct ep *ep, const char *path, mode_t mode,
+                           struct ep_file *prev, int *status,
+                           struct ep_file **out)
+{
+    marfs_fh_t *fh;
+    int rc = marfs_creat_whole(ctx_of(ep), path, mode, prev ? prev->fh : NULL,
+                               mf_settled, status, &fh);
+    free(prev);
+    return rc < 0 ? rc : wrap(fh, out);
+}
+
 static int mf_create_sized(struct ep *ep, const char *path, mode_t mode,
                            off_t size, struct ep_file **out)
 {
@@ -282,7 +299,8 @@ static ssize_t mf_getxattr(struct ep *ep, const char *path, struct ep_file *f,
 static int mf_setxattr(struct ep *ep, const char *path, struct ep_file *f,
                        const char *name, const void *val, size_t size)
 {
-    (void)f;
+    if (f != NULL)
+        return marfs_fsetxattr(f->fh, name, val, size, 0);
     return marfs_setxattr(ctx_of(ep), path, name, val, size, 0);
 }
 
@@ -314,7 +332,8 @@ static const struct ep_ops marfs_ops = {
     .lstat = mf_lstat, .opendir = mf_opendir, .readdir = mf_readdir,
     .dstat = mf_dstat, .closedir = mf_closedir, .readlink = mf_readlink,
     .open = mf_open, .pread = mf_pread, .data_region = NULL,
-    .create = mf_create, .create_sized = mf_create_sized,
+    .create = mf_create, .create_whole = mf_create_whole,
+    .create_sized = mf_create_sized,
     .open_write = mf_open_write, .write = mf_write, .pwrite = mf_pwrite,
     .truncate = NULL, .sync = mf_sync, .finalize = mf_finalize,
     .close = mf_close, .abort = mf_abort, .fsetmeta = mf_fsetmeta, .set_final = mf_set_final,

@@ -28,11 +28,24 @@ static char *dup_or_die(const char *s)
     return d;
 }
 
-static void publish_one(struct worker *w, struct pack_file *f, int rc)
+/* A whole file is in place already, or it failed (nothing to remove). */
+static int settled(struct worker *w, struct pack_file *f, int status,
+                   int close_rc)
+{
+    int rc = status <= 0 ? status : close_rc < 0 ? close_rc : -EIO;
+    if (rc < 0)
+        wk_error(w, f->dst, "storing the data", rc);
+    return rc;
+}
+
+static void publish_one(struct worker *w, struct pack_file *f, int rc,
+                        int status)
 {
     struct ep *dep = w->pack.ep;
     uint64_t crc;
-    if (rc < 0)
+    if (f->tmp == NULL)
+        rc = settled(w, f, status, rc);
+    else if (rc < 0)
         wk_error(w, f->dst, "storing the data", rc);
     else if (dep->ops->file_checksum &&
              (rc = dep->ops->file_checksum(dep, f->tmp, &crc)) < 0)
@@ -40,7 +53,9 @@ static void publish_one(struct worker *w, struct pack_file *f, int rc)
     else if (dep->ops->fsetmeta == NULL &&     /* else set before close */
              (rc = meta_apply(w, dep, f->tmp, NULL, &f->task.st)) < 0)
         wk_error(w, f->dst, "setting metadata", rc);
-    if (rc < 0)
+    if (f->tmp == NULL)
+        ;
+    else if (rc < 0)
         dep->ops->unlink(dep, f->tmp);
     else
         rc = copy_publish(w, dep, f->tmp, f->dst);
@@ -55,7 +70,7 @@ static void publish_one(struct worker *w, struct pack_file *f, int rc)
 static void publish_all(struct worker *w, int close_rc)
 {
     for (size_t i = 0; i < w->pack.n; i++)
-        publish_one(w, &w->pack.files[i], close_rc);
+        publish_one(w, &w->pack.files[i], close_rc, w->pack.status[i]);
     w->pack.n = 0;
 }
 
@@ -77,6 +92,17 @@ struct ep_file *pack_prev(struct worker *w, struct ep *dep)
     return (dep->caps & EP_CAP_PACK) ? w->pack.fh : NULL;
 }
 
+/* Where the outcome of the next file of the stream goes (create_whole);
+ * call after pack_prev. */
+int *pack_status_slot(struct worker *w)
+{
+    if (w->pack.status == NULL &&
+        (w->pack.status = malloc(PACK_MAX * sizeof(int))) == NULL)
+        abort();
+    w->pack.status[w->pack.n] = 1;
+    return &w->pack.status[w->pack.n];
+}
+
 /* create() took the previous handle (closed it, success or not). */
 void pack_prev_closed(struct worker *w)
 {
@@ -96,7 +122,7 @@ void pack_add(struct worker *w, const struct pf_task *t, struct ep *dep,
     struct pack_file *f = &s->files[s->n++];
     f->task = *t;
     f->rel = dup_or_die(t->rel);
-    f->tmp = dup_or_die(tmp);
+    f->tmp = tmp ? dup_or_die(tmp) : NULL;
     f->dst = dup_or_die(dst);
     s->ep = dep;
     s->fh = df;

@@ -67,6 +67,7 @@ void list_count(struct worker *w, const struct stat *st);
 /* The handle to continue (NULL: start a new stream); see open_temp. */
 struct ep_file *pack_prev(struct worker *w, struct ep *dep);
 void pack_prev_closed(struct worker *w);
+int *pack_status_slot(struct worker *w);
 void pack_add(struct worker *w, const struct pf_task *t, struct ep *dep,
               struct ep_file *df, const char *tmp, const char *dst);
 /* End the stream and publish (or fail) every file in it. */

@@ -49,7 +49,7 @@ struct walk_state {
  * are stored when the stream ends, so they are published then (pack.c). */
 struct pack_file {
     struct pf_task task;
-    char *rel, *tmp, *dst;
+    char *rel, *tmp, *dst;       /* tmp NULL: created whole under dst */
 };
 
 struct pack_slot {
@@ -57,6 +57,9 @@ struct pack_slot {
     struct ep_file *fh;          /* the last file, still open */
     struct pack_file *files;
     size_t n, cap;
+    int *status;                 /* whole files' outcomes, by index (a
+                                  * fixed array: the endpoint keeps
+                                  * pointers into it) */
 };
 
 struct worker {

@@ -140,13 +140,19 @@ static int second_pass(struct plan *p)
     return rc;
 }
 
-/* Every object of file i goes in this run (or is already gone). */
+/* Every object of file i goes in this run (or is already gone).  An
+ * abandoned incomplete file (never readable) only names its objects for
+ * gc: one that another reference also names (a live file packed beside
+ * it) no longer needs it -- that reference frees it in its time.  So a
+ * dead writer's file or a whole-file stream's marker (doc/rman.md) does
+ * not stay forever beside live files. */
 static int all_gone(const struct plan *p, size_t i)
 {
     const struct rm_file *f = &p->fs->f[i];
     uint64_t lo, hi;
+    int writing = p->fate[i] == FATE_COLLECT_W;
     file_obj_range(f, &lo, &hi);
-    if (p->fate[i] == FATE_COLLECT_W) {
+    if (writing) {
         lo = f->nto1 ? 0 : f->objno;
         hi = p->probe_hi[i];        /* exclusive */
         if (hi == lo)
@@ -155,7 +161,7 @@ static int all_gone(const struct plan *p, size_t i)
     }
     for (uint64_t k = lo; k <= hi; k++) {
         const struct rm_obj *ob = objmap_find(p->m, f->stream, k);
-        if (ob != NULL && !candidate(p, ob))
+        if (ob != NULL && !candidate(p, ob) && !(writing && ob->nfiles > 1))
             return 0;
     }
     return 1;

@@ -26,6 +26,7 @@
 /* What a deferred completion needs once the object is published. */
 struct done_arg {
     struct mdal_ns *md;
+    struct api_wstream *ws;
     int fd;                     /* the writer's fd, kept, or -1 (reopen) */
     char refpath[200];          /* "<refdir>/<ref>" relative to ref/ */
     mode_t final_mode;
@@ -68,7 +69,8 @@ static int settle_inode(int fd, const struct done_arg *d, uint64_t size,
     return 0;
 }
 
-/* Runs with the namespace's lock held for the whole object (batch_lock):
+/* Runs with the namespace's lock held for the whole object (the stream's
+ * batch hook, api_wstream.c):
  * marking the file complete and counting its bytes is one step for
  * unlink and replace -- unlinked or replaced before its object was
  * published, the file no longer counts (its count went with its last
@@ -133,21 +135,13 @@ static void file_done(void *arg, const struct ftag *tag, int status)
 {
     struct done_arg *d = arg;
     quota_inflight(d->md->quota, -(int64_t)tag->size);
+    api_wstream_plain(d->ws, -1);
     if (status == 0)
         status = complete_inode(d, tag);
     if (status < 0)
         LOG_ERR("%s: data could not be stored (%s); the file stays "
                 "incomplete", d->path, strerror(-status));
     drop_done_arg(d);
-}
-
-/* The stream's batch hook: one lock per published object. */
-static void batch_lock(void *arg, int begin)
-{
-    if (begin)
-        mdal_ns_lock(arg);
-    else
-        mdal_ns_unlock(arg);
 }
 
 static void discard_done(void *arg, const struct ftag *tag, int status)
@@ -174,12 +168,25 @@ static int begin_file(marfs_fh_t *fh)
 int api_write_end(marfs_fh_t *fh, struct stream **keep)
 {
     int rc = begin_file(fh);
+    if (fh->whole != NULL) {
+        struct obj_record meta;     /* what was set since the file began */
+        if (rc == 0 && api_fill_record(fh, &meta) == 0)
+            stream_file_meta(fh->st, &meta);
+        if (rc == 0)
+            rc = api_whole_end(fh);
+        else    /* the caller hears of every whole file once */
+            api_whole_failed(fh, rc);
+        *keep = fh->st;
+        api_fh_free(fh);
+        return rc;
+    }
     size_t plen = strlen(fh->path) + 1;
     struct done_arg *d = rc == 0 ? malloc(sizeof(*d) + plen) : NULL;
     if (rc == 0 && d == NULL)
         rc = -ENOMEM;
     if (rc == 0) {
         d->md = fh->ap.md;
+        d->ws = api_wstream_of(fh->st);
         d->fd = -1;
         snprintf(d->refpath, sizeof(d->refpath), "%s/%s", fh->refdir,
                  fh->tag.ref);
@@ -195,6 +202,8 @@ int api_write_end(marfs_fh_t *fh, struct stream **keep)
         rc = stream_file_end(fh->st, &fh->tag, file_done, d);
         if (rc < 0)
             drop_done_arg(d);
+        else
+            api_wstream_plain(d->ws, 1);
     }
     if (rc < 0)
         LOG_ERR("%s: cannot finish writing: %s", fh->path, strerror(-rc));
@@ -208,31 +217,42 @@ int api_write_end(marfs_fh_t *fh, struct stream **keep)
 /* ---- creation ------------------------------------------------------- */
 
 /* The user path exists: replace it atomically (link aside, rename). */
-static int replace_existing(marfs_fh_t *fh, int pfd, const char *name,
-                            const char *refpath)
+static int replace_existing(struct mdal_ns *md, const char *ref, int pfd,
+                            const char *name, const char *refpath,
+                            int locked)
 {
     struct stat old;
     char tmp[NAME_MAX + 1];
-    int reffd = fh->ap.md->reffd;
     if (fstatat(pfd, name, &old, AT_SYMLINK_NOFOLLOW) != 0)
         return -errno;
     if (S_ISDIR(old.st_mode))
         return -EISDIR;
-    snprintf(tmp, sizeof(tmp), "%s-tmp-%.200s", MDAL_RESERVED_PREFIX,
-             fh->tag.ref);
-    if (linkat(reffd, refpath, pfd, tmp, 0) != 0)
+    snprintf(tmp, sizeof(tmp), "%s-tmp-%.200s", MDAL_RESERVED_PREFIX, ref);
+    if (linkat(md->reffd, refpath, pfd, tmp, 0) != 0)
         return -errno;
     /* The old file's objects stay referenced from the ref tree for gc;
      * it no longer counts once its last user link is gone. */
-    mdal_ns_lock(fh->ap.md);
+    if (!locked)
+        mdal_ns_lock(md);
     struct api_release r = api_last_link(pfd, name);
     int rc = renameat(pfd, tmp, pfd, name) == 0 ? 0 : -errno;
     if (rc == 0)
-        api_release(fh->ap.md->quota, r);
-    mdal_ns_unlock(fh->ap.md);
+        api_release(md->quota, r);
+    if (!locked)
+        mdal_ns_unlock(md);
     if (rc < 0)
         unlinkat(pfd, tmp, 0);
     return rc;
+}
+
+int api_link_name(struct mdal_ns *md, const char *ref, int pfd,
+                  const char *name, const char *refpath, int locked)
+{
+    if (linkat(md->reffd, refpath, pfd, name, 0) == 0)
+        return 0;
+    return errno == EEXIST
+               ? replace_existing(md, ref, pfd, name, refpath, locked)
+               : -errno;
 }
 
 static int note_creation(marfs_fh_t *fh, mode_t req)
@@ -255,16 +275,6 @@ static int note_creation(marfs_fh_t *fh, mode_t req)
     fh->created_mode = made;
     fh->created_mtime = st->st_mtim;
     return 0;
-}
-
-/* Give the user's name to the inode (already in the ref tree). */
-static int link_inode(marfs_fh_t *fh, int pfd, const char *name,
-                      const char *refpath)
-{
-    if (linkat(fh->ap.md->reffd, refpath, pfd, name, 0) == 0)
-        return 0;
-    return errno == EEXIST ? replace_existing(fh, pfd, name, refpath)
-                           : -errno;
 }
 
 static void init_tag(marfs_fh_t *fh)
@@ -368,9 +378,9 @@ static int create_inode(marfs_fh_t *fh, mode_t mode)
         (rc = in_ref_dir(fh, refpath, 0, link_at_ref)) == 0)
         in_ref = 1;
     if (rc == 0)
-        rc = link_inode(fh, pfd, name, refpath);
+        rc = api_link_name(fh->ap.md, fh->tag.ref, pfd, name, refpath, 0);
     if (rc == -ENOENT && in_ref && (rc = fresh_parent(fh, &pfd, name)) == 0)
-        rc = link_inode(fh, pfd, name, refpath);
+        rc = api_link_name(fh->ap.md, fh->tag.ref, pfd, name, refpath, 0);
     if (rc < 0 && in_ref)
         unlinkat(fh->ap.md->reffd, refpath, 0);
     else if (rc == 0)
@@ -399,13 +409,13 @@ static int take_stream(marfs_fh_t *fh, marfs_fh_t *prev, struct stream **st)
         .ne = fh->ap.ne, .nspath = fh->ap.ns->path,
         .chunk = r->chunking ? r->chunk_max_size : UINT64_MAX,
         .max_files = r->packing ? r->pack_max_files : 1,
-        .batch = batch_lock, .batch_arg = fh->ap.md,
     };
-    return stream_open(&p, st);
+    return api_stream_open(&p, fh->ap.md, st);
 }
 
-int marfs_creat(marfs_ctx_t *ctx, const char *path, mode_t mode,
-                marfs_fh_t *prev, marfs_fh_t **out)
+/* A writer for path in the stream of prev (or a new one). */
+static int creat_start(marfs_ctx_t *ctx, const char *path, marfs_fh_t *prev,
+                       marfs_fh_t **out)
 {
     marfs_fh_t *fh = calloc(1, sizeof(*fh));
     int rc = fh ? api_resolve_create(ctx, path, NEED_WM | NEED_WD, &fh->ap)
@@ -422,17 +432,47 @@ int marfs_creat(marfs_ctx_t *ctx, const char *path, mode_t mode,
     fh->kind = FH_WRITE;
     fh->fd = -1;
     snprintf(fh->path, sizeof(fh->path), "%s", path);
-    rc = take_stream(fh, prev, &fh->st);
+    *out = fh;
+    return take_stream(fh, prev, &fh->st);
+}
+
+static int creat_failed(marfs_fh_t *fh, int rc)
+{
+    if (fh != NULL && fh->st != NULL)
+        api_stream_close(fh->st);
+    if (fh != NULL && fh->fd >= 0)
+        close(fh->fd);
+    api_fh_free(fh);
+    return rc;
+}
+
+int marfs_creat(marfs_ctx_t *ctx, const char *path, mode_t mode,
+                marfs_fh_t *prev, marfs_fh_t **out)
+{
+    marfs_fh_t *fh = NULL;
+    int rc = creat_start(ctx, path, prev, &fh);
     if (rc == 0)
         rc = create_inode(fh, mode);
-    if (rc < 0) {
-        if (fh->st != NULL)
-            stream_close(fh->st);
-        if (fh->fd >= 0)
-            close(fh->fd);
-        api_fh_free(fh);
-        return rc;
+    if (rc < 0)
+        return creat_failed(fh, rc);
+    *out = fh;
+    return 0;
+}
+
+int marfs_creat_whole(marfs_ctx_t *ctx, const char *path, mode_t mode,
+                      marfs_fh_t *prev, marfs_done_fn done, void *arg,
+                      marfs_fh_t **out)
+{
+    marfs_fh_t *fh = NULL;
+    int rc = creat_start(ctx, path, prev, &fh);
+    if (rc == 0) {
+        stream_new_id(fh->tag.ref, sizeof(fh->tag.ref));
+        mdal_ref_dir(fh->ap.md, fh->tag.ref, fh->refdir, sizeof(fh->refdir));
+        init_tag(fh);
+        rc = api_whole_start(fh, mode, done, arg);
     }
+    if (rc < 0)
+        return creat_failed(fh, rc);
     *out = fh;
     return 0;
 }
@@ -485,7 +525,10 @@ int marfs_abort(marfs_fh_t *fh)
 {
     if (fh->kind == FH_READ)
         return marfs_close(fh);
-    remove_inode(fh);
+    if (fh->whole != NULL)
+        api_whole_abort(fh);
+    else
+        remove_inode(fh);
     if (fh->kind == FH_WRITE) {
         /* Other files of the stream must still be published. */
         if (fh->begun) {
@@ -493,11 +536,12 @@ int marfs_abort(marfs_fh_t *fh)
                            -(int64_t)stream_file_size(fh->st));
             stream_file_end(fh->st, &fh->tag, discard_done, NULL);
         }
-        stream_close(fh->st);
+        api_stream_close(fh->st);
     } else if (fh->chunk != NULL) {
         stream_chunk_abort(fh->chunk);
     }
-    close(fh->fd);
+    if (fh->fd >= 0)
+        close(fh->fd);
     api_fh_free(fh);
     return 0;
 }
@@ -610,7 +654,9 @@ off_t marfs_seek(marfs_fh_t *fh, off_t off, int whence)
 
 int marfs_fstat(marfs_fh_t *fh, struct stat *st)
 {
-    if (fstat(fh->fd, st) != 0)
+    if (fh->whole != NULL)
+        api_whole_stat(fh, st);
+    else if (fstat(fh->fd, st) != 0)
         return -errno;
     if (fh->kind == FH_WRITE && fh->begun)
         st->st_size = (off_t)stream_file_size(fh->st);
@@ -632,7 +678,7 @@ int marfs_close(marfs_fh_t *fh)
             return marfs_abort(fh) == 0 ? -EIO : -EIO;
         struct stream *st;
         rc = api_write_end(fh, &st);
-        int crc = stream_close(st);
+        int crc = api_stream_close(st);
         return rc < 0 ? rc : crc;
     }
     case FH_NTO1:
@@ -657,6 +703,8 @@ int marfs_fchmod(marfs_fh_t *fh, mode_t mode)
 {
     if (fh->kind == FH_READ)
         return -EBADF;
+    if (fh->whole != NULL)
+        return api_whole_chmod(fh, mode);
     if (fh->kind == FH_WRITE) {
         /* applied at completion, so the library can still update the
          * inode even if the mode drops the owner's write bit */
@@ -670,6 +718,8 @@ int marfs_fchown(marfs_fh_t *fh, uid_t uid, gid_t gid)
 {
     if (fh->kind == FH_READ)
         return -EBADF;
+    if (fh->whole != NULL)
+        return api_whole_chown(fh, uid, gid);
     return fchown(fh->fd, uid, gid) == 0 ? 0 : -errno;
 }
 
@@ -677,5 +727,7 @@ int marfs_futimens(marfs_fh_t *fh, const struct timespec times[2])
 {
     if (fh->kind == FH_READ)
         return -EBADF;
+    if (fh->whole != NULL)
+        return api_whole_utimens(fh, times);
     return futimens(fh->fd, times) == 0 ? 0 : -errno;
 }

@@ -28,6 +28,12 @@ struct marfs_ctx {
     struct mdal_ns **md;        /* by index in cfg->all_ns */
     struct scache *cache;       /* decoded data shared by read handles */
     struct api_dircache *dirs;  /* parents of recent creations */
+    /* the caller's ids as whole files default to them (api_whole.c),
+     * asked once: a setuid program has dropped to its user for good by
+     * the time it creates anything */
+    int ids_known;
+    uid_t euid;
+    gid_t egid;
 };
 
 /* Parent directories kept open for creations (api_dircache.c). */
@@ -136,6 +142,7 @@ struct marfs_fh {
     uint64_t pos;
     /* FH_WRITE */
     struct stream *st;
+    struct api_whole *whole;    /* marfs_creat_whole: made when stored */
     int begun;                  /* the file has begun in the stream */
     int failed;
     /* FH_NTO1 */
@@ -148,6 +155,58 @@ struct marfs_fh {
  * when the object holding it is published) and free fh, keeping its
  * stream open for the caller: returns the stream through *keep. */
 int api_write_end(marfs_fh_t *fh, struct stream **keep);
+
+/* ---- write streams (api_wstream.c) ---------------------------------- */
+
+/* The API's state of a write stream (its batch_arg): the namespace lock
+ * per published object, the marker of its unpublished whole files, the
+ * outcomes to report.  api_stream_open sets p's batch hook. */
+struct api_wstream;
+int api_stream_open(struct stream_params *p, struct mdal_ns *md,
+                    struct stream **out);
+/* stream_close, then the marker and the state go. */
+int api_stream_close(struct stream *st);
+struct api_wstream *api_wstream_of(struct stream *st);
+/* A marfs_creat file joins (+1) or leaves (-1) the files waiting for
+ * the stream's object: while any wait, a publication takes the lock. */
+void api_wstream_plain(struct api_wstream *ws, int delta);
+/* Whether the publication running now holds the namespace lock. */
+int api_wstream_locked(const struct api_wstream *ws);
+/* A whole file begins at t's location: the marker covers it. */
+int api_wstream_cover(struct stream *st, const struct ftag *t,
+                      const struct mcfg_repo *repo);
+/* A whole file is settled (made, failed or abandoned): fn(arg, path,
+ * status) runs once the namespace lock is released.  newest: the file
+ * settled is the stream's newest (abort, failed end), not its oldest
+ * (publication). */
+int api_wstream_outcome(struct api_wstream *ws, marfs_done_fn fn, void *arg,
+                        const char *path, int status, int newest);
+
+/* ---- whole files (api_whole.c) -------------------------------------- */
+
+struct api_whole;
+/* fh (resolved, with its stream and location tag) becomes a whole file. */
+int api_whole_start(marfs_fh_t *fh, mode_t mode, marfs_done_fn fn,
+                    void *arg);
+/* What the inode will be, as a stat (size 0, mtime 0 if not set). */
+void api_whole_stat(const marfs_fh_t *fh, struct stat *st);
+int api_whole_chmod(marfs_fh_t *fh, mode_t mode);
+int api_whole_chown(marfs_fh_t *fh, uid_t uid, gid_t gid);
+int api_whole_utimens(marfs_fh_t *fh, const struct timespec times[2]);
+int api_whole_setxattr(marfs_fh_t *fh, const char *name, const void *val,
+                       size_t size, int flags);
+/* The data is written: made at publication (the outcome always comes). */
+int api_whole_end(marfs_fh_t *fh);
+void api_whole_abort(marfs_fh_t *fh);
+/* It could not begin (rc): the caller's done hears it. */
+void api_whole_failed(marfs_fh_t *fh, int rc);
+void api_whole_free(marfs_fh_t *fh);
+
+/* Give name in pfd to the inode at refpath (relative to md's ref/),
+ * replacing an existing file atomically; locked: the caller holds the
+ * namespace lock. */
+int api_link_name(struct mdal_ns *md, const char *ref, int pfd,
+                  const char *name, const char *refpath, int locked);
 
 /* The inode's recovery path, if a writer declared one. */
 #define RPATH_XATTR "user.marfs.rpath"

@@ -26,14 +26,14 @@
 
 int marfs_set_size(marfs_fh_t *fh, off_t size)
 {
-    if (fh->kind != FH_WRITE || fh->begun || size < 0)
+    if (fh->kind != FH_WRITE || fh->begun || fh->whole != NULL || size < 0)
         return -EINVAL;
     int rc = quota_check(fh->ap.md->quota, 0, (uint64_t)size);
     if (rc < 0)
         return rc;
     /* The file leaves the pack stream: its chunks get a stream of their
      * own, object k holding chunk k. */
-    rc = stream_close(fh->st);
+    rc = api_stream_close(fh->st);
     fh->st = NULL;
     struct ftag *t = &fh->tag;
     stream_new_id(t->stream, sizeof(t->stream));

@@ -61,6 +61,7 @@ void api_fh_free(marfs_fh_t *fh)
     if (fh == NULL)
         return;
     free(fh->rpath);
+    api_whole_free(fh);
     free(fh);
 }
 
@@ -85,6 +86,8 @@ int api_fill_record_st(const marfs_fh_t *fh, struct obj_record *rec,
     snprintf(rec->ref, sizeof(rec->ref), "%s", fh->tag.ref);
     if (known != NULL)
         st = *known;
+    else if (fh->whole != NULL)
+        api_whole_stat(fh, &st);
     else if (fstat(fh->fd, &st) != 0)
         return -errno;
     rec->uid = st.st_uid;

@@ -137,3 +137,17 @@ ssize_t marfs_listxattr(marfs_ctx_t *ctx, const char *path, char *list,
     memcpy(list, buf, (size_t)n);
     return n;
 }
+
+int marfs_fsetxattr(marfs_fh_t *fh, const char *name, const void *value,
+                    size_t size, int flags)
+{
+    if (fh->kind == FH_READ)
+        return -EBADF;
+    if (internal_name(name))
+        return -EPERM;
+    if (strncmp(name, USER_PREFIX, sizeof(USER_PREFIX) - 1) != 0)
+        return -EOPNOTSUPP;
+    if (fh->whole != NULL)
+        return api_whole_setxattr(fh, name, value, size, flags);
+    return fsetxattr(fh->fd, name, value, size, flags) == 0 ? 0 : -errno;
+}

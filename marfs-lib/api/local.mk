@@ -11,6 +11,7 @@ marfs_lib_api_libapi_la_SOURCES = \
 	marfs-lib/api/api_release.c marfs-lib/api/api_privilege.c \
 	marfs-lib/api/api_owner.c marfs-lib/api/api_cache.c \
 	marfs-lib/api/api_info.c marfs-lib/api/api_size.c \
+	marfs-lib/api/api_whole.c marfs-lib/api/api_wstream.c \
 	marfs-lib/api/api_spans.c marfs-lib/api/api_dircache.c
 # A setuid program loads this config unless it names a root-owned one.
 marfs_lib_api_libapi_la_CPPFLAGS = $(INC_API) \
@@ -23,7 +24,7 @@ pkginclude_HEADERS += marfs-lib/api/marfs.h
 API_UNIT_TESTS = tests/unit/test_api_basic tests/unit/test_api_layout \
 	tests/unit/test_api_nto1 tests/unit/test_api_perm \
 	tests/unit/test_api_concurrent tests/unit/test_api_user \
-	tests/unit/test_api_cache
+	tests/unit/test_api_cache tests/unit/test_api_whole
 check_PROGRAMS += $(API_UNIT_TESTS)
 UNIT_TESTS += $(API_UNIT_TESTS)
 API_TEST_UTIL = tests/unit/api_test_util.c tests/unit/api_test_util.h
@@ -48,6 +49,9 @@ tests_unit_test_api_user_LDADD = $(TEST_LIBS)
 tests_unit_test_api_cache_SOURCES = tests/unit/test_api_cache.c $(API_TEST_UTIL)
 tests_unit_test_api_cache_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_api_cache_LDADD = $(TEST_LIBS) -lpthread
+tests_unit_test_api_whole_SOURCES = tests/unit/test_api_whole.c $(API_TEST_UTIL)
+tests_unit_test_api_whole_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_api_whole_LDADD = $(TEST_LIBS)
 
 # The benchmark driver (scripts/bench-marfs runs it; the smoke test runs
 # it at a tiny size so it keeps working).

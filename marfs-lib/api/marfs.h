@@ -133,6 +133,32 @@ int marfs_creat(marfs_ctx_t *ctx, const char *path, mode_t mode,
                 marfs_fh_t *prev, marfs_fh_t **out);
 
 /*
+ * Create a file that appears only when its data is stored, whole and in
+ * its final state: nothing exists under path (or the old file stays)
+ * until the object holding the file's last byte is published; then its
+ * inode is made in one pass with the complete tag, size, owner, mode,
+ * times and xattrs set through the handle (marfs_fchown, marfs_fchmod,
+ * marfs_futimens, marfs_fsetxattr), and linked under path, replacing
+ * what is there.  A small file costs about half the metadata work of
+ * marfs_creat.  Copy tools that write under a temporary name and rename
+ * use this instead: a killed writer leaves nothing under any name.
+ *
+ * done(arg, path, status) reports the outcome: 0 once the file is in
+ * place, or a negative errno (it did not appear: its object could not be
+ * stored, its directory was removed meanwhile, the quota, ...).  It runs
+ * inside a later marfs_creat / marfs_creat_whole / marfs_close of the
+ * same stream (prev chaining), in the calling thread, without locks
+ * held; done may be NULL.  mode as for creat (the umask applies) unless
+ * marfs_fchmod sets an exact one.  The parent directory must exist
+ * (-ENOENT) and be writable by the caller (-EACCES) at this call.
+ * marfs_set_size (N:1) is refused (-EINVAL) for such a handle.
+ */
+typedef void (*marfs_done_fn)(void *arg, const char *path, int status);
+int marfs_creat_whole(marfs_ctx_t *ctx, const char *path, mode_t mode,
+                      marfs_fh_t *prev, marfs_done_fn done, void *arg,
+                      marfs_fh_t **out);
+
+/*
  * Open an existing file.  flags: O_RDONLY to read a complete file;
  * O_WRONLY to join an N:1 write of a file whose size was declared with
  * marfs_set_size (see below).
@@ -178,6 +204,10 @@ int marfs_finalize(marfs_fh_t *fh);
 int marfs_fchmod(marfs_fh_t *fh, mode_t mode);
 int marfs_fchown(marfs_fh_t *fh, uid_t uid, gid_t gid);
 int marfs_futimens(marfs_fh_t *fh, const struct timespec times[2]);
+/* A user xattr ("user." names; "user.marfs." ones are the library's:
+ * -EPERM) of a file being written; flags as setxattr. */
+int marfs_fsetxattr(marfs_fh_t *fh, const char *name, const void *value,
+                    size_t size, int flags);
 
 /*
  * The path recovery (marfs-recover) should restore this file under, when

@@ -101,6 +101,11 @@ const char *stream_id(const struct stream *s)
     return s->id;
 }
 
+void *stream_batch_arg(const struct stream *s)
+{
+    return s->p.batch_arg;
+}
+
 static int obj_write(struct stream *s, const void *buf, size_t len)
 {
     ssize_t n = ne_write(s->obj, buf, len);

@@ -48,6 +48,9 @@ int stream_close(struct stream *s);
 /* Abort the current object: its files fail; free the stream. */
 void stream_abort(struct stream *s);
 const char *stream_id(const struct stream *s);
+/* The batch_arg the stream was opened with (the caller's per-stream
+ * state, freed by the caller after stream_close). */
+void *stream_batch_arg(const struct stream *s);
 
 /*
  * Begin a file; rec holds its recovery fields (path, ref, uid, gid, mode).

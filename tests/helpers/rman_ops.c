@@ -8,6 +8,10 @@
  *                                    whole chunks in reverse, finalize)
  *   rman_ops hang SRC DST            creat, write SRC, print "ready", then
  *                                    wait to be killed (a writer that dies)
+ *   rman_ops hang-whole SRC DST...   marfs_creat_whole each DST with SRC's
+ *                                    bytes in one pack stream, print
+ *                                    "ready", wait to be killed (the last
+ *                                    object is never published)
  *   rman_ops cmp LOCAL:MPATH...      each marfs file reads back as LOCAL;
  *                                    prints "differ MPATH" for each that
  *                                    does not, exits 1 if any
@@ -118,6 +122,24 @@ static int hang(const char *src, const char *dst)
         pause();
 }
 
+static int hang_whole(const char *src, int n, char **dst)
+{
+    size_t len;
+    char *data = slurp(src, &len);
+    marfs_fh_t *fh = NULL;
+    for (int i = 0; i < n; i++) {
+        int rc = marfs_creat_whole(ctx, dst[i], 0644, fh, NULL, NULL, &fh);
+        if (rc == 0 && marfs_write(fh, data, len) != (ssize_t)len)
+            rc = -EIO;
+        if (rc < 0)
+            return fail("hang-whole", dst[i], rc);
+    }
+    printf("ready\n");
+    fflush(stdout);
+    for (;;)
+        pause();
+}
+
 static int read_one(const char *path)
 {
     marfs_fh_t *fh;
@@ -190,7 +212,7 @@ static int readloop(const char *stop, int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: rman_ops mv|pack|nto1|hang|readloop ARGS\n");
+        fprintf(stderr, "usage: rman_ops mv|pack|nto1|hang|hang-whole|cmp|readloop ARGS\n");
         return 2;
     }
     int rc = marfs_init(NULL, MARFS_BATCH, &ctx);
@@ -207,6 +229,8 @@ int main(int argc, char **argv)
         rc = nto1(argv[2], argv[3]);
     else if (strcmp(cmd, "hang") == 0 && argc == 4)
         rc = hang(argv[2], argv[3]);
+    else if (strcmp(cmd, "hang-whole") == 0 && argc >= 4)
+        rc = hang_whole(argv[2], argc - 3, argv + 3);
     else if (strcmp(cmd, "cmp") == 0)
         rc = cmp_all(argc - 2, argv + 2);
     else if (strcmp(cmd, "readloop") == 0 && argc >= 4)

@@ -11,7 +11,7 @@
 . "$top_srcdir/tests/lib/rman.sh"
 rman_setup
 rman_site || { echo "Bail out! no site"; exit 1; }
-tap_plan 28
+tap_plan 31
 
 src=$TAP_TMP/src
 mkdir -p "$src"
@@ -99,6 +99,29 @@ kill "$live_pid" 2>/dev/null; wait "$live_pid" 2>/dev/null
 out=$(rman --gc --age 0 --writer-grace 0)
 tap_is "$(marfs ls "$TOP" | grep -c '^alive$'):$(stored_objects)" "0:$(live_objects)" \
     "once that writer is gone too, its file and objects go; the store = live tags"
+
+# ---- a whole-file writer (marfs_creat_whole, as pftool) killed --------------
+# 10 files, 8 per object: the first object's 8 files appear when it is
+# published; the last 2 never do.  Only the stream's marker in ref/ (no
+# user link, tag "writing") names the unpublished object for gc.
+head -c 1000 /dev/urandom >"$src/w"
+marfs mkdir "$TOP/w"
+refs_before=$(ref_entries | wc -l)
+rman_ops hang-whole "$src/w" $(for i in $(seq 0 9); do printf '%s ' "$TOP/w/f$i"; done) \
+    >"$TAP_TMP/whole.out" &
+wpid=$!
+for _ in $(seq 50); do grep -q ready "$TAP_TMP/whole.out" && break; sleep 0.1; done
+kill -9 "$wpid"; wait "$wpid" 2>/dev/null
+markers=$(find "$META"/ns@/ref -type f -links 1 -exec getfattr --only-values -n user.marfs.tag {} + 2>/dev/null |
+    grep -c 'st=writing')
+tap_is "$(marfs ls "$TOP/w" | tr '\n' ' '):$markers:$(( $(ref_entries | wc -l) - refs_before ))" \
+    "f0 f1 f2 f3 f4 f5 f6 f7 :1:9" \
+    "a killed whole-file writer: its published files are there, its marker names the rest"
+rman_ops cmp $(for i in $(seq 0 7); do printf '%s ' "$src/w:$TOP/w/f$i"; done)
+tap_ok $? "those 8 files read back exact"
+rman --gc --age 0 --writer-grace 0 -q
+tap_is "$?:$(( $(ref_entries | wc -l) - refs_before )):$(stored_objects)" "0:8:$(live_objects)" \
+    "gc removes the marker and the unpublished object; the store = live tags"
 
 # ---- one pack stream across namespaces ----------------------------------------
 head -c 999 /dev/urandom >"$src/x"
