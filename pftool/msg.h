@@ -24,6 +24,14 @@ enum pf_tag {
     TAG_ROOTS,        /* rank 0 -> all: the copy roots (broadcast) */
 };
 
+/* Flags of a REQ (its first byte). */
+enum pf_req_flag {
+    REQ_READING = 1 << 0,     /* streaming a directory: no T_DIR please */
+    REQ_PENDING = 1 << 1,     /* holds finished files not yet reported (a
+                               * pack stream): answer even with no work,
+                               * so it reports them instead of waiting */
+};
+
 struct msg {
     int src;
     int tag;

@@ -29,7 +29,6 @@ enum {
     BATCH_BYTES = 32 << 20,
     SEEDS_PER_ROUND = 256,
     DIR_MAX_QUEUED = 2,
-    REQ_READING = 1 << 0,     /* as worker.c */
     ENT_DONE = 1 << 0,
     ENT_NOMETA = 1 << 1,
 };
@@ -260,7 +259,7 @@ static int dispatch(struct sched *s, int rank)
     pbuf_init(&b, 4096);
     pbuf_u32(&b, 0);
     uint32_t n = fill_work(s, w, &b);
-    if (n == 0 && w->queued == 0) {
+    if (n == 0 && w->queued == 0 && !w->pending) {
         pbuf_free(&b);
         return 0;                        /* stays waiting */
     }
@@ -349,6 +348,7 @@ static void on_req(struct sched *s, const struct msg *m)
     w->waiting = 1;
     w->queued = queued;
     w->reading = (flags & REQ_READING) != 0;
+    w->pending = (flags & REQ_PENDING) != 0;
     dispatch(s, m->src);
 }
 

@@ -28,6 +28,7 @@ struct wstate {
     int waiting;        /* has a REQ that got no WORK yet */
     uint32_t queued;    /* tasks it still had when it asked */
     int reading;        /* streaming a directory */
+    int pending;        /* holds unreported files: never left waiting */
     int owed;           /* credits held back (back-pressure) */
     int reader;         /* preferred for directories */
 };

@@ -19,10 +19,6 @@
 #include "tasks.h"
 #include "worker.h"
 
-enum req_flag {
-    REQ_READING = 1 << 0,     /* streaming a directory: no T_DIR please */
-};
-
 
 /* Tasks received and not yet run: the WORK messages in arrival order. */
 struct wq_msg {
@@ -40,7 +36,8 @@ static void send_req(struct worker *w, uint32_t queued)
 {
     struct pbuf b;
     pbuf_init(&b, 64 + sizeof(w->st) + w->done.len);
-    pbuf_u8(&b, w->walk.active ? REQ_READING : 0);
+    pbuf_u8(&b, (w->walk.active ? REQ_READING : 0) |
+                    (w->pack.n > 0 ? REQ_PENDING : 0));
     pbuf_u32(&b, queued);
     pbuf_put(&b, &w->st, sizeof(w->st));
     pbuf_u32(&b, w->ndone);
@@ -55,10 +52,13 @@ static void send_req(struct worker *w, uint32_t queued)
 static void run_task(struct worker *w, const struct pf_task *t)
 {
     int cm = w->o->cmd == PF_CMD_CM;
-    /* Packed files are published (renamed into place) when their stream
-     * ends; only tasks that need them in place end it.  Ending it for
-     * every walk task would cut streams into objects of a few files. */
-    if (t->type == T_LINK || t->type == T_DIRMETA || t->type == T_BIGFIN)
+    /* Packed files are published when their stream ends; only tasks
+     * that need them in place end it: a hard link to one, the end of a
+     * chunked file (its T_BIGFIN shares nothing with them, but reports
+     * what a restart relies on).  A directory's T_DIRMETA comes only
+     * once every entry of it was reported, so after its files are in
+     * place: it needs no flush. */
+    if (t->type == T_LINK || t->type == T_BIGFIN)
         pack_flush(w);
     switch ((enum pf_task_type)t->type) {
     case T_STAT: walk_stat(w, t); break;
@@ -179,13 +179,20 @@ int worker_run(struct pf_job *job)
             handle_msg(&w, &l, &m);
         if (l.exiting && l.q.left == 0 && !w.walk.active)
             break;
-        if (l.q.left == 0 && !(w.walk.active && w.credits > 0)) {
-            pack_flush(&w);
-            l.hold = 0;
-        }
         if (want_more(&l)) {
             send_req(&w, l.q.left);
             l.req_out = 1;
+        }
+        /* Out of tasks: the pack stream ends (its files are stored and
+         * reported) only once the scheduler has said it has nothing now
+         * (an empty WORK: a REQ with REQ_PENDING always gets an answer);
+         * work that is coming continues the stream, so objects stay big
+         * and publishing overlaps writing. */
+        if (l.q.left == 0 && !(w.walk.active && w.credits > 0) &&
+            (l.hold || !l.req_out)) {
+            pack_flush(&w);
+            l.hold = 0;
+            continue;
         }
         if (l.q.left > 0) {
             wq_run_one(&w, &l.q);

@@ -127,7 +127,9 @@ int marfs_term(marfs_ctx_t *ctx)
     if (ctx == NULL)
         return 0;
     const struct mcfg *cfg = ctx->cfg;
-    /* first: its read-ahead threads use the erasure contexts */
+    /* first: whole files still queued are made (they use everything) */
+    api_publish_stop(ctx);
+    /* then: its read-ahead threads use the erasure contexts */
     scache_destroy(ctx->cache);
     api_dircache_destroy(ctx->dirs);
     for (size_t i = 0; ctx->md && i < cfg->nns; i++)

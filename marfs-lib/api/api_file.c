@@ -497,7 +497,10 @@ ssize_t marfs_write(marfs_fh_t *fh, const void *buf, size_t len)
 int marfs_fsync(marfs_fh_t *fh)
 {
     /* Data becomes durable when its object is published (close); there
-     * is nothing a writer can force earlier without breaking packing. */
+     * is nothing a writer can force earlier without breaking packing.
+     * The whole files of objects already published are made now. */
+    if (fh->kind == FH_WRITE && fh->st != NULL)
+        api_wstream_sync(api_wstream_of(fh->st));
     return fh->failed ? -EIO : 0;
 }
 

@@ -34,7 +34,18 @@ struct marfs_ctx {
     int ids_known;
     uid_t euid;
     gid_t egid;
+    struct api_publisher *pub;  /* makes whole files (api_publish.c) */
+    int pub_failed;             /* its thread could not start */
 };
+
+/* The context's publisher thread (api_publish.c): runs fn(arg) in order
+ * after the jobs queued before; -EAGAIN: no thread, run it yourself. */
+struct api_publisher;
+int api_publish(marfs_ctx_t *ctx, void (*fn)(void *arg), void *arg);
+/* Wait while the publisher's backlog is full (hold no lock). */
+void api_publish_room(marfs_ctx_t *ctx);
+/* Run what is queued and stop the thread (marfs_term). */
+void api_publish_stop(marfs_ctx_t *ctx);
 
 /* Parent directories kept open for creations (api_dircache.c). */
 struct api_dircache;
@@ -176,11 +187,20 @@ int api_wstream_locked(const struct api_wstream *ws);
 int api_wstream_cover(struct stream *st, const struct ftag *t,
                       const struct mcfg_repo *repo);
 /* A whole file is settled (made, failed or abandoned): fn(arg, path,
- * status) runs once the namespace lock is released.  newest: the file
- * settled is the stream's newest (abort, failed end), not its oldest
- * (publication). */
+ * status) runs in the writer's thread at its next call on the stream,
+ * never with a lock held.  newest: the file settled is the stream's
+ * newest (abort, failed end), not its oldest (publication).  Any thread
+ * (the publisher's too). */
 int api_wstream_outcome(struct api_wstream *ws, marfs_done_fn fn, void *arg,
                         const char *path, int status, int newest);
+/* A whole file of the stream went to the publisher (+1) or came back
+ * from it (-1); api_stream_close waits for the count to reach 0. */
+void api_wstream_inflight(struct api_wstream *ws, int delta);
+/* The writer's thread, no lock held: wait for the publisher to make the
+ * stream's files it has, then deliver (marfs_fsync). */
+void api_wstream_sync(struct api_wstream *ws);
+/* The writer's thread, no lock held: run the outcomes that arrived. */
+void api_wstream_deliver(struct api_wstream *ws);
 
 /* ---- whole files (api_whole.c) -------------------------------------- */
 

@@ -57,6 +57,7 @@ struct whole_done {
     const struct mcfg_repo *repo;
     struct api_wstream *ws;
     struct api_whole *w;
+    struct ftag tag;            /* as the stream ended it */
     mode_t mode;                /* the final mode */
     char refdir[64];
     size_t rel_off;             /* rel within buf */
@@ -159,6 +160,7 @@ int api_whole_start(marfs_fh_t *fh, mode_t mode, marfs_done_fn fn,
     fh->whole->fn = fn;
     fh->whole->arg = arg;
     fh->mode = mode & 07777;
+    api_publish_room(fh->ctx);     /* a bounded backlog of unmade files */
     return api_wstream_cover(fh->st, &fh->tag, fh->ap.repo);
 }
 
@@ -311,7 +313,10 @@ static int link_ref(const struct whole_done *d, int fd, const char *refpath,
     }
 }
 
-static int make_file(struct whole_done *d, const struct ftag *tag)
+/* locked: the caller holds the namespace lock (a replace must not take
+ * it again). */
+static int make_file(struct whole_done *d, const struct ftag *tag,
+                     int locked)
 {
     struct api_path ap = {.ctx = d->ctx, .ns = d->ns, .md = d->md,
                           .ne = d->ne, .repo = d->repo};
@@ -332,8 +337,7 @@ static int make_file(struct whole_done *d, const struct ftag *tag)
     if (rc == 0 && !in_ref && (rc = link_ref(d, fd, refpath, tag->ref)) == 0)
         in_ref = 1;
     if (rc == 0)
-        rc = api_link_name(d->md, tag->ref, pfd, name, refpath,
-                           api_wstream_locked(d->ws));
+        rc = api_link_name(d->md, tag->ref, pfd, name, refpath, locked);
     if (rc < 0 && in_ref)
         unlinkat(d->md->reffd, refpath, 0);
     else if (rc == 0)
@@ -350,15 +354,38 @@ static void drop(struct whole_done *d)
     free(d);
 }
 
+static void settle(struct whole_done *d, int status)
+{
+    if (status < 0)
+        LOG_ERR("%s: not created: %s", d->buf, strerror(-status));
+    api_wstream_outcome(d->ws, d->w->fn, d->w->arg, d->buf, status, 0);
+}
+
+/* On the publisher's thread. */
+static void publish_job(void *arg)
+{
+    struct whole_done *d = arg;
+    struct api_wstream *ws = d->ws;
+    settle(d, make_file(d, &d->tag, 0));
+    drop(d);
+    api_wstream_inflight(ws, -1);   /* the last touch of ws */
+}
+
+/* The object holding the file is published (status 0) or failed: its
+ * inode is made on the publisher's thread, or here without one. */
 static void whole_done(void *arg, const struct ftag *tag, int status)
 {
     struct whole_done *d = arg;
     quota_inflight(d->md->quota, -(int64_t)tag->size);
-    if (status == 0)
-        status = make_file(d, tag);
-    if (status < 0)
-        LOG_ERR("%s: not created: %s", d->buf, strerror(-status));
-    api_wstream_outcome(d->ws, d->w->fn, d->w->arg, d->buf, status, 0);
+    if (status == 0) {
+        d->tag = *tag;
+        api_wstream_inflight(d->ws, 1);
+        if (api_publish(d->ctx, publish_job, d) == 0)
+            return;
+        api_wstream_inflight(d->ws, -1);
+        status = make_file(d, tag, api_wstream_locked(d->ws));
+    }
+    settle(d, status);
     drop(d);
 }
 
@@ -389,6 +416,7 @@ int api_whole_end(marfs_fh_t *fh)
         LOG_ERR("%s: cannot finish writing: %s", fh->path, strerror(-rc));
         api_wstream_outcome(api_wstream_of(fh->st), fh->whole->fn,
                             fh->whole->arg, fh->path, rc, 1);
+        api_wstream_deliver(api_wstream_of(fh->st));
     }
     return rc;
 }
@@ -400,6 +428,7 @@ void api_whole_failed(marfs_fh_t *fh, int rc)
 {
     api_wstream_outcome(api_wstream_of(fh->st), fh->whole->fn,
                         fh->whole->arg, fh->path, rc, 1);
+    api_wstream_deliver(api_wstream_of(fh->st));
 }
 
 /* Abandoned: nothing was made; the stream's other files go on. */

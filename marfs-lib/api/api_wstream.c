@@ -15,9 +15,15 @@
  * with the first whole file, moved forward (one fsetxattr) when a new
  * object starts and every earlier whole file is published, and removed
  * when the stream closes with all of them published.
+ *
+ * Threads: the writer's thread runs the stream (batch hook, cover,
+ * delivery, the marker); the context's publisher (api_publish.c) makes
+ * whole files and reports them here, so the queue of unsettled files,
+ * the outcomes and the in-flight count are under the state's mutex.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +40,9 @@ struct outcome {
 };
 
 struct api_wstream {
+    pthread_mutex_t mu;     /* q, keep, out, inflight (publisher too) */
+    pthread_cond_t idle;    /* inflight reached 0 */
+    unsigned inflight;      /* whole files with the publisher */
     struct mdal_ns *md;
     int fd;                 /* the marker's inode, -1: none */
     char refpath[200];      /* the marker, relative to ref/ */
@@ -84,11 +93,15 @@ static void q_pop(struct api_wstream *ws, int newest)
  * one failed: its object may have no other name, so the marker stays). */
 static void marker_advance(struct api_wstream *ws)
 {
-    if (ws->fd < 0 || ws->keep || ws->qlen == 0 ||
-        ws->q[ws->qhead] <= ws->tag.objno)
+    pthread_mutex_lock(&ws->mu);
+    int move = ws->fd >= 0 && !ws->keep && ws->qlen > 0 &&
+               ws->q[ws->qhead] > ws->tag.objno;
+    uint64_t objno = move ? ws->q[ws->qhead] : 0;
+    pthread_mutex_unlock(&ws->mu);
+    if (!move)
         return;
     struct ftag m = ws->tag;
-    m.objno = ws->q[ws->qhead];
+    m.objno = objno;
     m.off = OBJ_HDR_SIZE;       /* gc reads only the object of a marker */
     m.first = m.chunk;
     int rc = api_write_tag(ws->fd, &m);
@@ -102,11 +115,17 @@ static void marker_advance(struct api_wstream *ws)
 static void deliver(struct api_wstream *ws)
 {
     /* fn may start new files in this very stream: take the list first */
-    while (ws->nout > 0) {
+    for (;;) {
+        pthread_mutex_lock(&ws->mu);
         size_t n = ws->nout;
         struct outcome *o = ws->out;
         ws->out = NULL;
         ws->nout = ws->outcap = 0;
+        pthread_mutex_unlock(&ws->mu);
+        if (n == 0) {
+            free(o);
+            break;
+        }
         for (size_t i = 0; i < n; i++) {
             if (o[i].fn != NULL)
                 o[i].fn(o[i].arg, o[i].path, o[i].status);
@@ -161,11 +180,16 @@ int api_stream_open(struct stream_params *p, struct mdal_ns *md,
         return -ENOMEM;
     ws->md = md;
     ws->fd = -1;
+    pthread_mutex_init(&ws->mu, NULL);
+    pthread_cond_init(&ws->idle, NULL);
     p->batch = batch;
     p->batch_arg = ws;
     int rc = stream_open(p, out);
-    if (rc < 0)
+    if (rc < 0) {
+        pthread_cond_destroy(&ws->idle);
+        pthread_mutex_destroy(&ws->mu);
         free(ws);
+    }
     return rc;
 }
 
@@ -184,12 +208,14 @@ int api_stream_close(struct stream *st)
 {
     struct api_wstream *ws = stream_batch_arg(st);
     int rc = stream_close(st);
-    deliver(ws);                /* outcomes of a close without a batch */
+    api_wstream_sync(ws);               /* the publisher's files first */
     if (ws->qlen > 0)           /* never published: gc must see them */
         ws->keep = 1;
     marker_remove(ws);
     free(ws->out);
     free(ws->q);
+    pthread_cond_destroy(&ws->idle);
+    pthread_mutex_destroy(&ws->mu);
     free(ws);
     return rc;
 }
@@ -236,9 +262,15 @@ int api_wstream_cover(struct stream *st, const struct ftag *t,
 {
     struct api_wstream *ws = stream_batch_arg(st);
     int rc = 0;
+    deliver(ws);                /* what the publisher finished meanwhile */
     if (ws->fd < 0)
         rc = marker_create(ws, t, repo);
-    if (rc == 0 && (rc = q_push(ws, t->objno)) == 0)
+    if (rc == 0) {
+        pthread_mutex_lock(&ws->mu);
+        rc = q_push(ws, t->objno);
+        pthread_mutex_unlock(&ws->mu);
+    }
+    if (rc == 0)
         marker_advance(ws);
     if (rc < 0)
         LOG_ERR("stream %s: cannot record it in the reference tree: %s",
@@ -249,24 +281,51 @@ int api_wstream_cover(struct stream *st, const struct ftag *t,
 int api_wstream_outcome(struct api_wstream *ws, marfs_done_fn fn, void *arg,
                         const char *path, int status, int newest)
 {
+    char *copy = strdup(path);
+    int rc = copy ? 0 : -ENOMEM;
+    pthread_mutex_lock(&ws->mu);
     q_pop(ws, newest);
     if (status < 0)
         ws->keep = 1;
-    if (ws->nout == ws->outcap) {
+    if (rc == 0 && ws->nout == ws->outcap) {
         size_t cap = ws->outcap ? ws->outcap * 2 : 64;
         void *p = realloc(ws->out, cap * sizeof(*ws->out));
         if (p == NULL)
-            return -ENOMEM;
-        ws->out = p;
-        ws->outcap = cap;
+            rc = -ENOMEM;
+        else
+            ws->out = p, ws->outcap = cap;
     }
-    char *copy = strdup(path);
-    if (copy == NULL)
-        return -ENOMEM;
-    ws->out[ws->nout++] = (struct outcome){fn, arg, copy, status};
+    if (rc == 0)
+        ws->out[ws->nout++] = (struct outcome){fn, arg, copy, status};
+    else
+        free(copy);
+    pthread_mutex_unlock(&ws->mu);
+    return rc;
+}
+
+void api_wstream_inflight(struct api_wstream *ws, int delta)
+{
+    pthread_mutex_lock(&ws->mu);
+    ws->inflight += (unsigned)delta;
+    if (ws->inflight == 0)
+        pthread_cond_broadcast(&ws->idle);
+    pthread_mutex_unlock(&ws->mu);
+}
+
+void api_wstream_sync(struct api_wstream *ws)
+{
+    pthread_mutex_lock(&ws->mu);
+    while (ws->inflight > 0)
+        pthread_cond_wait(&ws->idle, &ws->mu);
+    pthread_mutex_unlock(&ws->mu);
+    api_wstream_deliver(ws);
+    marker_advance(ws);
+}
+
+void api_wstream_deliver(struct api_wstream *ws)
+{
     if (!ws->in_batch)
         deliver(ws);
-    return 0;
 }
 
 struct api_wstream *api_wstream_of(struct stream *st)

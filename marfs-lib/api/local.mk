@@ -12,6 +12,7 @@ marfs_lib_api_libapi_la_SOURCES = \
 	marfs-lib/api/api_owner.c marfs-lib/api/api_cache.c \
 	marfs-lib/api/api_info.c marfs-lib/api/api_size.c \
 	marfs-lib/api/api_whole.c marfs-lib/api/api_wstream.c \
+	marfs-lib/api/api_publish.c \
 	marfs-lib/api/api_spans.c marfs-lib/api/api_dircache.c
 # A setuid program loads this config unless it names a root-owned one.
 marfs_lib_api_libapi_la_CPPFLAGS = $(INC_API) \

@@ -145,10 +145,14 @@ int marfs_creat(marfs_ctx_t *ctx, const char *path, mode_t mode,
  *
  * done(arg, path, status) reports the outcome: 0 once the file is in
  * place, or a negative errno (it did not appear: its object could not be
- * stored, its directory was removed meanwhile, the quota, ...).  It runs
- * inside a later marfs_creat / marfs_creat_whole / marfs_close of the
- * same stream (prev chaining), in the calling thread, without locks
- * held; done may be NULL.  mode as for creat (the umask applies) unless
+ * stored, its directory was removed meanwhile, the quota, ...).  The
+ * inodes are made by the context's publisher thread, overlapping the
+ * writing of the next object; done runs in the writer's thread, inside
+ * a later marfs_creat_whole / marfs_write / marfs_fsync / marfs_close of
+ * the same stream (prev chaining), without locks held: by the return of
+ * the close of the stream's last handle every file has its outcome, and
+ * marfs_fsync waits for the files of objects already stored.  done may
+ * be NULL.  mode as for creat (the umask applies) unless
  * marfs_fchmod sets an exact one.  The parent directory must exist
  * (-ENOENT) and be writable by the caller (-EACCES) at this call.
  * marfs_set_size (N:1) is refused (-EINVAL) for such a handle.
@@ -219,7 +223,7 @@ int marfs_fsetxattr(marfs_fh_t *fh, const char *name, const void *value,
 int marfs_set_recovery_path(marfs_fh_t *fh, const char *path);
 
 /* Flush what a sequential writer buffered (data stays invisible until
- * close). */
+ * close); whole files whose object is stored are in place on return. */
 int marfs_fsync(marfs_fh_t *fh);
 /* Close: for a sequential writer this completes the file. */
 int marfs_close(marfs_fh_t *fh);

@@ -717,7 +717,9 @@ static void test_marker_moves(void **state)
     assert_int_equal(m.objno, 0);
     assert_int_equal(m.off, 512);
     fh = at_put(env->ctx, at_p("/b"), d, BIG, 65536, fh);
-    /* /b's writes filled object 0: /a was published inside them */
+    /* /b's writes filled object 0: /a was published inside them, and
+     * made by the publisher thread by the time fsync returns */
+    assert_int_equal(marfs_fsync(fh), 0);
     assert_int_equal(log.n, 1);
     assert_string_equal(log.path[0], at_p("/a"));
     assert_int_equal(log.status[0], 0);
@@ -815,7 +817,9 @@ static void test_objects(void **state)
         fh = whole_put(env->ctx, at_p("/o%u", i), 0644, d[i], 100 + i, fh,
                        &log);
         /* file i's first write began its object: every file of the
-         * objects before it is published (done ran inside that write) */
+         * objects before it is published; fsync waits for the publisher
+         * thread to make them and runs their done */
+        assert_int_equal(marfs_fsync(fh), 0);
         unsigned published = i / 4 * 4;
         assert_int_equal(log.n, published);
         for (unsigned j = 0; j < published; j++) {
