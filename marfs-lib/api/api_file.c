@@ -289,34 +289,48 @@ static void init_tag(marfs_fh_t *fh)
     t->psz = r->psz;
 }
 
-/* The ref-tree step of creation: fn's creation or link of the inode at
- * refpath, once more after making its ref dir if it was missing. */
-static int in_ref_dir(marfs_fh_t *fh, const char *refpath, mode_t mode,
-                      int (*fn)(marfs_fh_t *, const char *, mode_t))
+/* One step in the reference tree, once more after making the ref dirs
+ * of ref if one was missing (levels are made on first use). */
+static int ref_retry(struct mdal_ns *md, const char *ref,
+                     int (*step)(struct mdal_ns *, const char *, int *),
+                     const char *refpath, int *fd)
 {
-    int rc = fn(fh, refpath, mode);
-    if (rc == -ENOENT && (rc = mdal_ref_mkdirs(fh->ap.md, fh->tag.ref)) == 0)
-        rc = fn(fh, refpath, mode);
+    int rc = step(md, refpath, fd);
+    if (rc == -ENOENT && (rc = mdal_ref_mkdirs(md, ref)) == 0)
+        rc = step(md, refpath, fd);
     return rc;
 }
 
-/* Create in the ref tree directly (no O_TMPFILE). */
-static int create_at_ref(marfs_fh_t *fh, const char *refpath, mode_t mode)
+static int create_step(struct mdal_ns *md, const char *refpath, int *fd)
 {
-    fh->fd = openat(fh->ap.md->reffd, refpath,
-                    O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
-                    (mode & 07777) | 0600);
-    return fh->fd >= 0 ? 0 : -errno;
+    /* *fd holds the mode on the way in */
+    *fd = openat(md->reffd, refpath, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
+                 (mode_t)*fd);
+    return *fd >= 0 ? 0 : -errno;
 }
 
-/* Link the nameless inode into the ref tree, as the caller. */
-static int link_at_ref(marfs_fh_t *fh, const char *refpath, mode_t mode)
+static int link_step(struct mdal_ns *md, const char *refpath, int *fd)
 {
     char self[64];
-    (void)mode;
-    snprintf(self, sizeof(self), "/proc/self/fd/%d", fh->fd);
-    return linkat(AT_FDCWD, self, fh->ap.md->reffd, refpath,
-                  AT_SYMLINK_FOLLOW) == 0 ? 0 : -errno;
+    snprintf(self, sizeof(self), "/proc/self/fd/%d", *fd);
+    return linkat(AT_FDCWD, self, md->reffd, refpath, AT_SYMLINK_FOLLOW) == 0
+               ? 0 : -errno;
+}
+
+int api_ref_create(struct mdal_ns *md, const char *ref, const char *refpath,
+                   mode_t mode, int *fd)
+{
+    *fd = (int)(mode & 07777);
+    int rc = ref_retry(md, ref, create_step, refpath, fd);
+    if (rc < 0)
+        *fd = -1;
+    return rc;
+}
+
+int api_ref_link(struct mdal_ns *md, const char *ref, const char *refpath,
+                 int fd)
+{
+    return ref_retry(md, ref, link_step, refpath, &fd);
 }
 
 /*
@@ -341,7 +355,8 @@ static int make_inode(marfs_fh_t *fh, int pfd, const char *refpath,
         LOG_INFO("%s: the metadata file system has no O_TMPFILE: files are "
                  "created in the reference tree first", fh->path);
     *in_ref = 1;
-    return in_ref_dir(fh, refpath, mode, create_at_ref);
+    return api_ref_create(fh->ap.md, fh->tag.ref, refpath, mode | 0600,
+                          &fh->fd);
 }
 
 /* A cached parent (api_dircache.c) may name a directory that another
@@ -375,7 +390,7 @@ static int create_inode(marfs_fh_t *fh, mode_t mode)
     if (rc == 0)
         rc = api_write_tag(fh->fd, &fh->tag);
     if (rc == 0 && !in_ref &&
-        (rc = in_ref_dir(fh, refpath, 0, link_at_ref)) == 0)
+        (rc = api_ref_link(fh->ap.md, fh->tag.ref, refpath, fh->fd)) == 0)
         in_ref = 1;
     if (rc == 0)
         rc = api_link_name(fh->ap.md, fh->tag.ref, pfd, name, refpath, 0);

@@ -222,6 +222,14 @@ void api_whole_abort(marfs_fh_t *fh);
 void api_whole_failed(marfs_fh_t *fh, int rc);
 void api_whole_free(marfs_fh_t *fh);
 
+/* Create refpath (relative to md's ref/, the inode named ref) with
+ * O_EXCL, or link the open inode fd there, making missing ref-tree
+ * levels first (they are made on first use). */
+int api_ref_create(struct mdal_ns *md, const char *ref, const char *refpath,
+                   mode_t mode, int *fd);
+int api_ref_link(struct mdal_ns *md, const char *ref, const char *refpath,
+                 int fd);
+
 /* Give name in pfd to the inode at refpath (relative to md's ref/),
  * replacing an existing file atomically; locked: the caller holds the
  * namespace lock. */

@@ -284,33 +284,7 @@ static int new_inode(const struct whole_done *d, int pfd,
     if (errno != EOPNOTSUPP && errno != EISDIR)
         return -errno;
     *in_ref = 1;
-    for (int tries = 0;; tries++) {
-        *fd = openat(d->md->reffd, refpath,
-                     O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, d->mode | 0600);
-        if (*fd >= 0 || errno != ENOENT || tries > 0)
-            break;
-        int rc = mdal_ref_mkdirs(d->md, ref);
-        if (rc < 0)
-            return rc;
-    }
-    return *fd >= 0 ? 0 : -errno;
-}
-
-static int link_ref(const struct whole_done *d, int fd, const char *refpath,
-                    const char *ref)
-{
-    char self[64];
-    snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
-    for (int tries = 0;; tries++) {
-        if (linkat(AT_FDCWD, self, d->md->reffd, refpath,
-                   AT_SYMLINK_FOLLOW) == 0)
-            return 0;
-        if (errno != ENOENT || tries > 0)
-            return -errno;
-        int rc = mdal_ref_mkdirs(d->md, ref);
-        if (rc < 0)
-            return rc;
-    }
+    return api_ref_create(d->md, ref, refpath, d->mode | 0600, fd);
 }
 
 /* locked: the caller holds the namespace lock (a replace must not take
@@ -334,7 +308,8 @@ static int make_file(struct whole_done *d, const struct ftag *tag,
         rc = api_write_tag(fd, &t);
     if (rc == 0)
         rc = dress_inode(fd, d, t.size);
-    if (rc == 0 && !in_ref && (rc = link_ref(d, fd, refpath, tag->ref)) == 0)
+    if (rc == 0 && !in_ref &&
+        (rc = api_ref_link(d->md, tag->ref, refpath, fd)) == 0)
         in_ref = 1;
     if (rc == 0)
         rc = api_link_name(d->md, tag->ref, pfd, name, refpath, locked);

@@ -237,18 +237,10 @@ static int marker_create(struct api_wstream *ws, const struct ftag *t,
     char dir[64];
     mdal_ref_dir(ws->md, m->ref, dir, sizeof(dir));
     snprintf(ws->refpath, sizeof(ws->refpath), "%s/%s", dir, m->ref);
-    for (int tries = 0;; tries++) {
-        ws->fd = openat(ws->md->reffd, ws->refpath,
-                        O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
-        if (ws->fd >= 0 || errno != ENOENT || tries > 0)
-            break;
-        int rc = mdal_ref_mkdirs(ws->md, m->ref);
-        if (rc < 0)
-            return rc;
-    }
-    if (ws->fd < 0)
-        return -errno;
-    int rc = api_write_tag(ws->fd, m);
+    int rc = api_ref_create(ws->md, m->ref, ws->refpath, 0600, &ws->fd);
+    if (rc < 0)
+        return rc;
+    rc = api_write_tag(ws->fd, m);
     if (rc < 0) {
         unlinkat(ws->md->reffd, ws->refpath, 0);
         close(ws->fd);
