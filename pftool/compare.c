@@ -152,6 +152,8 @@ int compare_range(struct worker *w, struct ep *aep, struct ep_file *af,
         if (na == 0 || nb != na || memcmp(w->buf, b2, (size_t)na) != 0)
             *differ = 1;
         off += na;
+        if (off < end)
+            wk_service(w);
     }
     return 0;
 }

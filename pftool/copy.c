@@ -64,18 +64,25 @@ static int copy_buffered(struct worker *w, struct ep *sep, struct ep_file *sf,
         if (rc < 0)
             return rc;
         pos += n;
+        if (pos < end)
+            wk_service(w);
     }
     return 0;
 }
 
-/* In-kernel copy; 1 if the kernel refused and the caller must copy. */
-static int copy_kernel(struct ep_file *sf, struct ep_file *df, off_t pos,
-                       off_t end)
+/* In-kernel copy; 1 if the kernel refused and the caller must copy.
+ * At most KERNEL_STEP per call, so wk_service runs between them. */
+enum { KERNEL_STEP = 16 << 20 };
+static int copy_kernel(struct worker *w, struct ep_file *sf,
+                       struct ep_file *df, off_t pos, off_t end)
 {
     int sfd = ep_posix_fd(sf), dfd = ep_posix_fd(df);
-    while (pos < end) {
+    for (off_t start = pos; pos < end;) {
         loff_t so = pos, dof = pos;
-        ssize_t n = copy_file_range(sfd, &so, dfd, &dof, (size_t)(end - pos), 0);
+        size_t want = end - pos > KERNEL_STEP ? KERNEL_STEP : (size_t)(end - pos);
+        if (pos > start)
+            wk_service(w);
+        ssize_t n = copy_file_range(sfd, &so, dfd, &dof, want, 0);
         if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
                       errno == EOPNOTSUPP || errno == EBADF)) {
             no_kernel_copy = 1;
@@ -102,6 +109,8 @@ static int zero_fill(struct worker *w, struct ep *dep, struct ep_file *df,
         if (rc < 0)
             return rc;
         pos += (off_t)n;
+        if (pos < end)
+            wk_service(w);
     }
     return 0;
 }
@@ -112,7 +121,7 @@ static int copy_region(struct worker *w, struct ep *sep, struct ep_file *sf,
 {
     if (!sequential && !no_kernel_copy && sep->kind == EP_POSIX &&
         dep->kind == EP_POSIX) {
-        int rc = copy_kernel(sf, df, s, e);
+        int rc = copy_kernel(w, sf, df, s, e);
         if (rc <= 0)
             return rc;
     }

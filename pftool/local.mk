@@ -7,7 +7,7 @@ pftool_pftool_SOURCES = \
 	pftool/stats.c pftool/pbuf.c pftool/pbuf.h pftool/msg.c pftool/msg.h \
 	pftool/task.c pftool/task.h pftool/hmap.c pftool/hmap.h \
 	pftool/bqueue.c pftool/bqueue.h \
-	pftool/sched.c pftool/sched.h pftool/track.c \
+	pftool/sched.c pftool/sched.h pftool/track.c pftool/rank0.c pftool/rank0.h \
 	pftool/output.c pftool/output.h \
 	pftool/worker.c pftool/worker.h pftool/wctx.c pftool/wctx.h \
 	pftool/tasks.h pftool/walk.c pftool/filter.c \

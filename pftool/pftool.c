@@ -3,9 +3,11 @@
  * the rank layout, running each rank's role, the common exit code.
  *
  * Layout (doc/pftool.md): rank 0 schedules; with 4 or more ranks rank 1
- * is the output rank, else rank 0 also prints; all other ranks are
- * workers, the first quarter of them (at least one) preferring to read
- * directories.  Roles are preferences: any worker runs any task.
+ * is the output rank, else rank 0 also prints and works (rank0.c): with
+ * 2 or 3 ranks a rank that only schedules would leave a core idle.  All
+ * other ranks are workers, the first quarter of them (at least one)
+ * preferring to read directories.  Roles are preferences: any worker
+ * runs any task.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,7 @@
 #include "endpoint.h"
 #include "log.h"
 #include "output.h"
+#include "rank0.h"
 #include "pftool.h"
 #include "sched.h"
 #include "worker.h"
@@ -27,9 +30,12 @@ enum { OUTPUT_RANK_MIN_RANKS = 4 };
 
 static void layout(struct pf_job *job)
 {
-    job->output_rank = job->nranks >= OUTPUT_RANK_MIN_RANKS ? 1 : 0;
-    job->first_worker = job->output_rank + 1;
-    int nworkers = job->nranks - job->first_worker;
+    int few = job->nranks < OUTPUT_RANK_MIN_RANKS;
+    job->output_rank = few ? 0 : 1;
+    job->first_worker = few ? 0 : job->output_rank + 1;
+    /* readers: not rank 0, which answers everyone between its tasks */
+    job->first_reader = job->first_worker > 0 ? job->first_worker : 1;
+    int nworkers = job->nranks - job->first_reader;
     job->nreaders = (nworkers + 2) / 4;
     if (job->nreaders < 1)
         job->nreaders = 1;
@@ -37,7 +43,7 @@ static void layout(struct pf_job *job)
         job->role = PF_ROLE_SCHED;
     else if (job->rank == job->output_rank)
         job->role = PF_ROLE_OUTPUT;
-    else if (job->rank < job->first_worker + job->nreaders)
+    else if (job->rank < job->first_reader + job->nreaders)
         job->role = PF_ROLE_READER;
     else
         job->role = PF_ROLE_WORKER;
@@ -153,7 +159,9 @@ int main(int argc, char **argv)
     int rc = setup(&job, argc, argv);
     if (rc == 0) {
         switch (job.role) {
-        case PF_ROLE_SCHED: rc = sched_run(&job); break;
+        case PF_ROLE_SCHED:
+            rc = job.first_worker == 0 ? rank0_run(&job) : sched_run(&job);
+            break;
         case PF_ROLE_OUTPUT: output_run(&job); break;
         default: worker_run(&job); break;
         }

@@ -96,9 +96,17 @@ struct pf_job {
     int nroots;
     int rank, nranks;
     int output_rank;
-    int nreaders;              /* ranks [first_worker, first_worker+nreaders) */
-    int first_worker;
+    int nreaders;              /* ranks [first_reader, first_reader+nreaders) */
+    int first_worker;          /* 0 when the scheduler works too */
+    int first_reader;
     enum pf_role role;
+};
+
+/* A hook a long task calls between its blocks (wk_service), so the rank
+ * that also schedules (rank0.c) answers other ranks meanwhile.  The
+ * owner embeds it and finds itself from it. */
+struct pf_service {
+    void (*fn)(struct pf_service *svc);
 };
 
 /* Size histogram buckets: 0, then [4^(i-1) KiB...) doubling by 4. */

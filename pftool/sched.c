@@ -22,7 +22,6 @@
 #include "output.h"
 #include "sched.h"
 
-#define TICK_SECONDS 0.25     /* progress timer granularity */
 
 enum {
     BATCH_MAX = 256,
@@ -388,7 +387,7 @@ static int sched_init(struct sched *s, struct pf_job *job)
     if (s->ws == NULL)
         abort();
     s->nworkers = job->nranks - job->first_worker;
-    for (int r = job->first_worker; r < job->first_worker + job->nreaders; r++)
+    for (int r = job->first_reader; r < job->first_reader + job->nreaders; r++)
         s->ws[r].reader = 1;
     s->t0 = s->last_progress = now_s();
     /* With --files-from the list entries are the seeds, not the root. */
@@ -406,7 +405,7 @@ static int sched_init(struct sched *s, struct pf_job *job)
     return 0;
 }
 
-static void handle(struct sched *s, struct msg *m, int *out_done)
+void sched_handle(struct sched *s, struct msg *m)
 {
     switch (m->tag) {
     case TAG_ENTRIES:
@@ -417,14 +416,14 @@ static void handle(struct sched *s, struct msg *m, int *out_done)
         break;
     default:
         if (s->job->output_rank == 0)
-            *out_done |= output_handle(s->job, m);
+            s->out_done |= output_handle(s->job, m);
         else
             LOG_WARN("unexpected message tag %d from rank %d", m->tag, m->src);
     }
     msg_free(m);
 }
 
-static void tick(struct sched *s)
+void sched_tick(struct sched *s)
 {
     if (s->files_from && s->phase == PHASE_COPY)
         seed_files_from(s);
@@ -440,28 +439,46 @@ static void tick(struct sched *s)
         finish(s);
 }
 
+int sched_open(struct sched *s, struct pf_job *job)
+{
+    int rc = sched_init(s, job);
+    if (rc)
+        return rc;
+    s->out_done = job->output_rank != 0;
+    if (job->output_rank == 0)
+        output_init(job);
+    return 0;
+}
+
+int sched_over(const struct sched *s)
+{
+    return s->phase == PHASE_DONE && s->out_done;
+}
+
+int sched_close(struct sched *s)
+{
+    msg_flush();
+    LOG_DEBUG("scheduler idle %.3f s", msg_idle_ns() / 1e9);
+    track_free(s);
+    free(s->ws);
+    return s->exit_code;
+}
+
 int sched_run(struct pf_job *job)
 {
     struct sched s;
     struct msg m;
-    int out_done = job->output_rank != 0;
-    int rc = sched_init(&s, job);
+    int rc = sched_open(&s, job);
     if (rc)
         return rc;
-    if (job->output_rank == 0)
-        output_init(job);
-    while (s.phase != PHASE_DONE || !out_done) {
-        tick(&s);
-        if (s.phase == PHASE_DONE && out_done)
+    for (;;) {
+        sched_tick(&s);
+        if (sched_over(&s))
             break;
         if (msg_wait_for(&m, TICK_SECONDS))
-            handle(&s, &m, &out_done);
+            sched_handle(&s, &m);
         while (msg_poll(&m))
-            handle(&s, &m, &out_done);
+            sched_handle(&s, &m);
     }
-    msg_flush();
-    LOG_DEBUG("scheduler idle %.3f s", msg_idle_ns() / 1e9);
-    track_free(&s);
-    free(s.ws);
-    return s.exit_code;
+    return sched_close(&s);
 }

@@ -12,10 +12,13 @@
 
 #include "bqueue.h"
 #include "hmap.h"
+#include "msg.h"
 #include "pftool.h"
 #include "task.h"
 
 enum { ROOT_ID = 1 };
+
+#define TICK_SECONDS 0.25     /* progress timer granularity */
 
 enum sched_phase {
     PHASE_COPY = 0,    /* walk + copy / compare / list */
@@ -52,6 +55,7 @@ struct sched {
     int ff_delim;
     double t0, last_progress;
     int exit_code;
+    int out_done;               /* the output role (here or rank 1) is over */
 };
 
 /* track.c */
@@ -71,6 +75,13 @@ void track_root_hold(struct sched *s, int delta);
 /* sched.c */
 void sched_phase_done(struct sched *s);
 size_t sched_queue_mem(const struct sched *s);
+/* The dedicated scheduler rank's loop. */
 int sched_run(struct pf_job *job);
+/* Its parts, for a rank that interleaves a worker (rank0.c): */
+int sched_open(struct sched *s, struct pf_job *job);   /* 0 or exit code */
+void sched_tick(struct sched *s);          /* timers, dispatch, the end */
+void sched_handle(struct sched *s, struct msg *m);  /* consumes m */
+int sched_over(const struct sched *s);     /* the job and its output are over */
+int sched_close(struct sched *s);          /* returns the exit code */
 
 #endif

@@ -74,7 +74,15 @@ struct worker {
     struct walk_state walk;
     struct pack_slot pack;
     int credits;
+    struct pf_service *svc;      /* NULL on a worker-only rank */
 };
+
+/* Let the scheduler sharing this rank answer messages (see pf_service). */
+static inline void wk_service(struct worker *w)
+{
+    if (w->svc)
+        w->svc->fn(w->svc);
+}
 
 /* Reporting (wctx.c). */
 void wk_done(struct worker *w, const struct pf_task *t, enum pf_status s);

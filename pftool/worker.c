@@ -115,11 +115,24 @@ struct wloop {
     int req_out;          /* a REQ is waiting for its WORK */
     int hold;             /* got an empty WORK: re-ask when idle */
     int exiting;
+    int finished;         /* TAG_OUT_FIN sent: nothing more to do */
     uint32_t last_batch;
 };
 
-static void handle_msg(struct worker *w, struct wloop *l, struct msg *m)
+/* The opaque run state: the worker and its message loop. */
+struct wrun {
+    struct worker w;
+    struct wloop l;
+};
+
+int worker_tag(int tag)
 {
+    return tag == TAG_WORK || tag == TAG_CREDIT || tag == TAG_EXIT;
+}
+
+void worker_handle(struct wrun *r, struct msg *m)
+{
+    struct wloop *l = &r->l;
     switch (m->tag) {
     case TAG_WORK:
         l->req_out = 0;
@@ -132,7 +145,7 @@ static void handle_msg(struct worker *w, struct wloop *l, struct msg *m)
         wq_add(&l->q, m);
         return;
     case TAG_CREDIT:
-        w->credits++;
+        r->w.credits++;
         break;
     case TAG_EXIT:
         l->exiting = 1;
@@ -153,11 +166,15 @@ static int want_more(const struct wloop *l)
     return !l->hold && l->q.left <= (l->last_batch + 3) / 4;
 }
 
-static void worker_init(struct worker *w, struct pf_job *job)
+struct wrun *worker_open(struct pf_job *job, struct pf_service *svc)
 {
-    memset(w, 0, sizeof(*w));
+    struct wrun *r = calloc(1, sizeof(*r));
+    if (r == NULL)
+        abort();
+    struct worker *w = &r->w;
     w->job = job;
     w->o = &job->opts;
+    w->svc = svc;
     w->credits = INITIAL_CREDITS;
     pbuf_init(&w->done, 4096);
     pbuf_init(&w->out, 4096);
@@ -165,54 +182,85 @@ static void worker_init(struct worker *w, struct pf_job *job)
     w->buf = malloc(w->o->block_size);
     if (w->buf == NULL)
         abort();
+    return r;
+}
+
+/* The job is over for this worker: its last lines and counters go to
+ * the output rank, which waits for every worker's TAG_OUT_FIN. */
+static void worker_finish(struct wrun *r)
+{
+    struct worker *w = &r->w;
+    wk_flush_out(w, 1);
+    struct pbuf fin;
+    pbuf_init(&fin, 8);
+    pbuf_put(&fin, &w->st, sizeof(w->st));
+    msg_send(w->job->output_rank, TAG_OUT_FIN, &fin);
+    r->l.finished = 1;
+}
+
+int worker_step(struct wrun *r)
+{
+    struct worker *w = &r->w;
+    struct wloop *l = &r->l;
+    if (l->finished)
+        return -1;
+    if (l->exiting && l->q.left == 0 && !w->walk.active) {
+        worker_finish(r);
+        return -1;
+    }
+    if (want_more(l)) {
+        send_req(w, l->q.left);
+        l->req_out = 1;
+    }
+    /* Out of tasks: the pack stream ends (its files are stored and
+     * reported) only once the scheduler has said it has nothing now
+     * (an empty WORK: a REQ with REQ_PENDING always gets an answer);
+     * work that is coming continues the stream, so objects stay big
+     * and publishing overlaps writing. */
+    if (l->q.left == 0 && !(w->walk.active && w->credits > 0) &&
+        (l->hold || !l->req_out)) {
+        pack_flush(w);
+        l->hold = 0;
+        return 1;
+    }
+    if (l->q.left > 0) {
+        wq_run_one(w, &l->q);
+        return 1;
+    }
+    if (w->walk.active && w->credits > 0) {
+        walk_step(w);
+        return 1;
+    }
+    return 0;
+}
+
+void worker_close(struct wrun *r)
+{
+    struct worker *w = &r->w;
+    LOG_DEBUG("worker idle %.3f s", msg_idle_ns() / 1e9);
+    pbuf_free(&w->done);
+    pbuf_free(&w->out);
+    pbuf_free(&w->walk.batch);
+    free(w->buf);
+    free(r);
 }
 
 int worker_run(struct pf_job *job)
 {
-    struct worker w;
-    struct wloop l;
+    struct wrun *r = worker_open(job, NULL);
     struct msg m;
-    worker_init(&w, job);
-    memset(&l, 0, sizeof(l));
     for (;;) {
         while (msg_poll(&m))
-            handle_msg(&w, &l, &m);
-        if (l.exiting && l.q.left == 0 && !w.walk.active)
+            worker_handle(r, &m);
+        int rc = worker_step(r);
+        if (rc < 0)
             break;
-        if (want_more(&l)) {
-            send_req(&w, l.q.left);
-            l.req_out = 1;
-        }
-        /* Out of tasks: the pack stream ends (its files are stored and
-         * reported) only once the scheduler has said it has nothing now
-         * (an empty WORK: a REQ with REQ_PENDING always gets an answer);
-         * work that is coming continues the stream, so objects stay big
-         * and publishing overlaps writing. */
-        if (l.q.left == 0 && !(w.walk.active && w.credits > 0) &&
-            (l.hold || !l.req_out)) {
-            pack_flush(&w);
-            l.hold = 0;
-            continue;
-        }
-        if (l.q.left > 0) {
-            wq_run_one(&w, &l.q);
-        } else if (w.walk.active && w.credits > 0) {
-            walk_step(&w);
-        } else {
+        if (rc == 0) {
             msg_wait(&m);
-            handle_msg(&w, &l, &m);
+            worker_handle(r, &m);
         }
     }
-    wk_flush_out(&w, 1);
-    struct pbuf fin;
-    pbuf_init(&fin, 8);
-    pbuf_put(&fin, &w.st, sizeof(w.st));
-    msg_send(job->output_rank, TAG_OUT_FIN, &fin);
     msg_flush();
-    LOG_DEBUG("worker idle %.3f s", msg_idle_ns() / 1e9);
-    pbuf_free(&w.done);
-    pbuf_free(&w.out);
-    pbuf_free(&w.walk.batch);
-    free(w.buf);
+    worker_close(r);
     return 0;
 }
