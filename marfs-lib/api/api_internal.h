@@ -39,9 +39,11 @@ struct marfs_ctx {
 };
 
 /* The context's publisher thread (api_publish.c): runs fn(arg) in order
- * after the jobs queued before; -EAGAIN: no thread, run it yourself. */
+ * after the jobs queued before; -EAGAIN: no thread, run it yourself.
+ * nfiles: the files the job makes, for the bound on the backlog. */
 struct api_publisher;
-int api_publish(marfs_ctx_t *ctx, void (*fn)(void *arg), void *arg);
+int api_publish(marfs_ctx_t *ctx, void (*fn)(void *arg), void *arg,
+                size_t nfiles);
 /* Wait while the publisher's backlog is full (hold no lock). */
 void api_publish_room(marfs_ctx_t *ctx);
 /* Run what is queued and stop the thread (marfs_term). */
@@ -201,6 +203,11 @@ void api_wstream_inflight(struct api_wstream *ws, int delta);
 void api_wstream_sync(struct api_wstream *ws);
 /* The writer's thread, no lock held: run the outcomes that arrived. */
 void api_wstream_deliver(struct api_wstream *ws);
+/* Whole files whose object is stored wait here during the publication's
+ * batch and go to the publisher as one job at its end (api_whole.c), so
+ * the threads meet once per object, not per file. */
+struct whole_done;
+void api_wstream_pub_add(struct api_wstream *ws, struct whole_done *d);
 
 /* ---- whole files (api_whole.c) -------------------------------------- */
 
@@ -221,6 +228,11 @@ void api_whole_abort(marfs_fh_t *fh);
 /* It could not begin (rc): the caller's done hears it. */
 void api_whole_failed(marfs_fh_t *fh, int rc);
 void api_whole_free(marfs_fh_t *fh);
+/* Make the inodes of a list of whole files (n of them) whose object is
+ * stored: on the publisher's thread, or here if it has none. */
+void api_whole_publish(struct whole_done *list, size_t n);
+/* Append d after prev in such a list. */
+void api_whole_link(struct whole_done *prev, struct whole_done *d);
 
 /* Create refpath (relative to md's ref/, the inode named ref) with
  * O_EXCL, or link the open inode fd there, making missing ref-tree

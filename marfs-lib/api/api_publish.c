@@ -5,7 +5,8 @@
  *
  * One thread per context, started with its first whole file, keeps the
  * files of a stream in order (their outcomes and the stream's marker
- * rely on it).  The backlog is bounded: a writer starting a new whole
+ * rely on it).  A job is one stored object's files, so writer and
+ * publisher meet once per object, not per file.  The backlog is bounded: a writer starting a new whole
  * file waits while API_PUBLISH_MAX jobs are queued, never while it holds
  * a lock the publisher may need.  A context without the thread (it could
  * not start) runs the jobs inline.
@@ -24,6 +25,7 @@ struct pub_job {
     struct pub_job *next;
     void (*fn)(void *arg);
     void *arg;
+    size_t nfiles;
 };
 
 struct api_publisher {
@@ -32,7 +34,7 @@ struct api_publisher {
     pthread_t th;
     int stop;
     struct pub_job *head, *tail;
-    size_t n;
+    size_t n;               /* files queued (the backlog's bound) */
 };
 
 static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -51,10 +53,11 @@ static void *pub_main(void *arg)
         if (p->head == NULL)
             p->tail = NULL;
         pthread_mutex_unlock(&p->mu);
+        size_t nfiles = j->nfiles;
         j->fn(j->arg);
         free(j);
         pthread_mutex_lock(&p->mu);
-        p->n--;
+        __atomic_store_n(&p->n, p->n - nfiles, __ATOMIC_RELAXED);
         pthread_cond_broadcast(&p->room);
     }
     pthread_mutex_unlock(&p->mu);
@@ -88,20 +91,21 @@ static struct api_publisher *publisher(marfs_ctx_t *ctx)
     return p;
 }
 
-int api_publish(marfs_ctx_t *ctx, void (*fn)(void *arg), void *arg)
+int api_publish(marfs_ctx_t *ctx, void (*fn)(void *arg), void *arg,
+                size_t nfiles)
 {
     struct api_publisher *p = publisher(ctx);
     struct pub_job *j = p ? malloc(sizeof(*j)) : NULL;
     if (j == NULL)
         return -EAGAIN;     /* the caller runs it */
-    *j = (struct pub_job){NULL, fn, arg};
+    *j = (struct pub_job){NULL, fn, arg, nfiles};
     pthread_mutex_lock(&p->mu);
     if (p->tail != NULL)
         p->tail->next = j;
     else
         p->head = j;
     p->tail = j;
-    p->n++;
+    __atomic_store_n(&p->n, p->n + nfiles, __ATOMIC_RELAXED);
     pthread_cond_signal(&p->work);
     pthread_mutex_unlock(&p->mu);
     return 0;
@@ -110,7 +114,8 @@ int api_publish(marfs_ctx_t *ctx, void (*fn)(void *arg), void *arg)
 void api_publish_room(marfs_ctx_t *ctx)
 {
     struct api_publisher *p = publisher(ctx);
-    if (p == NULL)
+    /* no lock while there is room: this runs for every file */
+    if (p == NULL || __atomic_load_n(&p->n, __ATOMIC_RELAXED) < API_PUBLISH_MAX)
         return;
     pthread_mutex_lock(&p->mu);
     while (p->n >= API_PUBLISH_MAX)

@@ -50,6 +50,7 @@ struct api_whole {
 
 /* What publication needs of the handle (which is gone by then). */
 struct whole_done {
+    struct whole_done *next;    /* a publication's list (api_wstream) */
     marfs_ctx_t *ctx;
     const struct mcfg_ns *ns;
     struct mdal_ns *md;
@@ -336,29 +337,53 @@ static void settle(struct whole_done *d, int status)
     api_wstream_outcome(d->ws, d->w->fn, d->w->arg, d->buf, status, 0);
 }
 
-/* On the publisher's thread. */
+/* On the publisher's thread: one object's files, in stream order. */
 static void publish_job(void *arg)
 {
     struct whole_done *d = arg;
     struct api_wstream *ws = d->ws;
-    settle(d, make_file(d, &d->tag, 0));
-    drop(d);
-    api_wstream_inflight(ws, -1);   /* the last touch of ws */
+    int n = 0;
+    while (d != NULL) {
+        struct whole_done *next = d->next;
+        settle(d, make_file(d, &d->tag, 0));
+        drop(d);
+        d = next;
+        n++;
+    }
+    api_wstream_inflight(ws, -n);   /* the last touch of ws */
 }
 
-/* The object holding the file is published (status 0) or failed: its
- * inode is made on the publisher's thread, or here without one. */
+void api_whole_link(struct whole_done *prev, struct whole_done *d)
+{
+    prev->next = d;
+}
+
+void api_whole_publish(struct whole_done *list, size_t n)
+{
+    struct api_wstream *ws = list->ws;
+    api_wstream_inflight(ws, (int)n);
+    if (api_publish(list->ctx, publish_job, list, n) == 0)
+        return;
+    api_wstream_inflight(ws, -(int)n);
+    int locked = api_wstream_locked(ws);
+    for (struct whole_done *d = list, *next; d != NULL; d = next) {
+        next = d->next;
+        settle(d, make_file(d, &d->tag, locked));
+        drop(d);
+    }
+}
+
+/* The object holding the file is published (status 0: its inode waits
+ * for the end of the publication, api_wstream_pub_add) or failed. */
 static void whole_done(void *arg, const struct ftag *tag, int status)
 {
     struct whole_done *d = arg;
     quota_inflight(d->md->quota, -(int64_t)tag->size);
     if (status == 0) {
         d->tag = *tag;
-        api_wstream_inflight(d->ws, 1);
-        if (api_publish(d->ctx, publish_job, d) == 0)
-            return;
-        api_wstream_inflight(d->ws, -1);
-        status = make_file(d, tag, api_wstream_locked(d->ws));
+        d->next = NULL;
+        api_wstream_pub_add(d->ws, d);
+        return;
     }
     settle(d, status);
     drop(d);

@@ -58,7 +58,35 @@ struct api_wstream {
     int locked;             /* the namespace lock is held */
     struct outcome *out;    /* outcomes to deliver after the batch */
     size_t nout, outcap;
+    /* whole files of the object being published, for the publisher */
+    struct whole_done *pub_head, *pub_tail;
+    size_t npub;
 };
+
+void api_wstream_pub_add(struct api_wstream *ws, struct whole_done *d)
+{
+    if (!ws->in_batch) {            /* not within a publication: now */
+        api_whole_publish(d, 1);
+        return;
+    }
+    if (ws->pub_tail != NULL)
+        api_whole_link(ws->pub_tail, d);
+    else
+        ws->pub_head = d;
+    ws->pub_tail = d;
+    ws->npub++;
+}
+
+/* The publication's whole files go to the publisher as one job. */
+static void pub_flush(struct api_wstream *ws)
+{
+    struct whole_done *list = ws->pub_head;
+    size_t n = ws->npub;
+    ws->pub_head = ws->pub_tail = NULL;
+    ws->npub = 0;
+    if (list != NULL)
+        api_whole_publish(list, n);
+}
 
 static int q_push(struct api_wstream *ws, uint64_t objno)
 {
@@ -153,6 +181,7 @@ static void batch(void *arg, int begin)
         }
         return;
     }
+    pub_flush(ws);
     ws->in_batch = 0;
     marker_advance(ws);
     if (ws->locked) {

@@ -11,6 +11,9 @@
  *   bench_api small CONFIG MPATH NFILES SIZE [PERDIR]
  *       create+write+close the same tree under marfs path MPATH, all
  *       files in one packed stream (marfs_creat with prev)
+ *   bench_api smallwhole CONFIG MPATH NFILES SIZE [PERDIR]
+ *       the same with marfs_creat_whole (inodes made at publication, in
+ *       their final state); every file's outcome is checked
  *   bench_api readsmall CONFIG MPATH NFILES SIZE [PERDIR]
  *       open+read+close every file of that tree, checking its bytes
  *   bench_api write CONFIG MPATH SIZE [BS]
@@ -151,8 +154,29 @@ static void term(marfs_ctx_t *ctx)
         die("marfs_term", "", rc);
 }
 
+/* marfs_creat_whole outcomes: a failed file fails the run. */
+static uint64_t whole_ok, whole_failed;
+
+static void whole_done(void *arg, const char *path, int status)
+{
+    (void)arg;
+    if (status == 0) {
+        whole_ok++;
+        return;
+    }
+    whole_failed++;
+    fprintf(stderr, "bench_api: %s: %s\n", path, strerror(-status));
+}
+
+static int creat_one(marfs_ctx_t *ctx, const char *path, int whole,
+                     marfs_fh_t *prev, marfs_fh_t **fh)
+{
+    return whole ? marfs_creat_whole(ctx, path, 0644, prev, whole_done, NULL, fh)
+                 : marfs_creat(ctx, path, 0644, prev, fh);
+}
+
 static int do_small(const char *conf, const char *top, uint64_t n,
-                    uint64_t size, uint64_t perdir)
+                    uint64_t size, uint64_t perdir, int whole)
 {
     char path[4096];
     uint8_t *buf = malloc(size ? size : 1);
@@ -172,8 +196,8 @@ static int do_small(const char *conf, const char *top, uint64_t n,
         }
         file_path(path, sizeof(path), top, i, perdir);
         file_bytes(buf, size, i);
-        if ((rc = marfs_creat(ctx, path, 0644, fh, &fh)) < 0)
-            die("marfs_creat", path, rc);
+        if ((rc = creat_one(ctx, path, whole, fh, &fh)) < 0)
+            die(whole ? "marfs_creat_whole" : "marfs_creat", path, rc);
         ssize_t w = marfs_write(fh, buf, size);
         if (w != (ssize_t)size)
             die("marfs_write", path, w < 0 ? (int)w : -EIO);
@@ -182,7 +206,12 @@ static int do_small(const char *conf, const char *top, uint64_t n,
         die("marfs_close", path, rc);
     double t1 = now();
     term(ctx);
-    report("small", n, n * size, t1 - t0);
+    if (whole && (whole_failed > 0 || whole_ok != n)) {
+        fprintf(stderr, "bench_api: %" PRIu64 " of %" PRIu64 " files stored, "
+                "%" PRIu64 " failed\n", whole_ok, n, whole_failed);
+        return 1;
+    }
+    report(whole ? "smallwhole" : "small", n, n * size, t1 - t0);
     free(buf);
     return 0;
 }
@@ -290,9 +319,10 @@ int main(int argc, char **argv)
     if (strcmp(m, "gen") == 0 && (argc == 5 || argc == 6))
         return do_gen(argv[2], size_arg(argv[3]), size_arg(argv[4]),
                       argc == 6 ? size_arg(argv[5]) : 1000);
-    if (strcmp(m, "small") == 0 && (argc == 6 || argc == 7))
-        return do_small(argv[2], argv[3], size_arg(argv[4]),
-                        size_arg(argv[5]), argc == 7 ? size_arg(argv[6]) : 1000);
+    int whole = strcmp(m, "smallwhole") == 0;
+    if ((whole || strcmp(m, "small") == 0) && (argc == 6 || argc == 7))
+        return do_small(argv[2], argv[3], size_arg(argv[4]), size_arg(argv[5]),
+                        argc == 7 ? size_arg(argv[6]) : 1000, whole);
     if (strcmp(m, "readsmall") == 0 && (argc == 6 || argc == 7))
         return do_readsmall(argv[2], argv[3], size_arg(argv[4]),
                             size_arg(argv[5]),
@@ -306,7 +336,7 @@ int main(int argc, char **argv)
     fprintf(stderr,
             "usage: bench_api init CONFIG\n"
             "       bench_api gen DIR NFILES SIZE [PERDIR]\n"
-            "       bench_api small|readsmall CONFIG MPATH NFILES SIZE "
+            "       bench_api small|smallwhole|readsmall CONFIG MPATH NFILES SIZE "
             "[PERDIR]\n"
             "       bench_api write CONFIG MPATH SIZE [BS]\n"
             "       bench_api read CONFIG MPATH [BS]\n");
