@@ -4,9 +4,9 @@
  * Why: with 2 ranks a scheduler rank of its own leaves one worker for
  * two cores (the scheduler sleeps most of the time), so a 2-rank job ran
  * at one core's speed where dwalk or dcp use both.  Here one thread
- * interleaves the three roles; they talk through the same MPI messages
- * as across ranks (sends to itself), so the scheduler and the worker
- * need no shared state.  Between its units of work (one task, one batch
+ * interleaves the three roles; they talk through the same messages as
+ * across ranks (sends to itself go through msg.c's FIFO), so the
+ * scheduler and the worker need no shared state.  Between its units of work (one task, one batch
  * of a directory) the loop answers every waiting message, and long
  * tasks call back (pf_service, between blocks) so other workers are not
  * kept waiting for a reply while rank 0 copies a big chunk.
