@@ -9,8 +9,8 @@ bench=$top_builddir/tests/helpers/bench_api
 out=$(bench-marfs -B "$bench" -d "$TAP_TMP/b" -n 300 -s 1K -b 8M 2>&1)
 rc=$?
 tap_is "$rc" 0 "bench-marfs runs to the end"
-tap_is "$(grep -cE '^(cp -a|marfs|dd|cat)' <<<"$out")" 11 \
-    "it prints the 11 rows of the table"
+tap_is "$(grep -cE '^(cp -a|marfs|dd|cat)' <<<"$out")" 13 \
+    "it prints the 13 rows of the table"
 tap_ok "$(grep -q '^small files: 1 objects of 12 blocks' <<<"$out"; echo $?)" \
     "300 packed files land in one object"
 tap_is "$(ls -A "$TAP_TMP/b")" "" "it removes its scratch directory"

@@ -43,8 +43,12 @@ marfs: put $MARFS_TOP/proj/A/p11: Disk quota exceeded" \
 as_user "$A" pfcp -np 2 -R "${C[@]}" "$PRIV_HOME_A/five" "$MARFS_TOP/proj/A/five" \
     >"$TAP_TMP/five.out" 2>&1
 rc=$?
-tap_is "$rc:$(grep -c 'namespace /proj: quota exceeded: 10 of 10 files in use' "$TAP_TMP/five.out"):$(grep -c 'five/g[1-5].*Disk quota exceeded' "$TAP_TMP/five.out")" \
-    "1:1:5" "A's pfcp: exit 1, the quota message once, EDQUOT for each of its 5 files"
+# Both ranks copy (rank 0 works in a 2-rank job): the library's message
+# comes once from each rank that meets the quota, so once or twice.
+nq=$(grep -c 'namespace /proj: quota exceeded: 10 of 10 files in use' "$TAP_TMP/five.out")
+[ "$nq" -ge 1 ] && [ "$nq" -le 2 ] && nq=1-2
+tap_is "$rc:$nq:$(grep -c 'five/g[1-5].*Disk quota exceeded' "$TAP_TMP/five.out")" \
+    "1:1-2:5" "A's pfcp: exit 1, the quota message once per rank, EDQUOT for each of its 5 files"
 tap_is "$(marfs ls "$MARFS_TOP/proj/A/five" 2>&1)" "" "... and none of them stored"
 out=$(as_user "$PRIV_B" "${M[@]}" put "$PRIV_HOME_A/one" "$MARFS_TOP/proj/B/b" 2>&1)
 tap_is "$?:$(printf '%s' "$out" | grep -c 'Disk quota exceeded')" "1:1" \
