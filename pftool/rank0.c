@@ -6,14 +6,14 @@
  * at one core's speed where dwalk or dcp use both.  Here one thread
  * interleaves the three roles; they talk through the same messages as
  * across ranks (sends to itself go through msg.c's FIFO), so the
- * scheduler and the worker need no shared state.  Between its units of work (one task, one batch
- * of a directory) the loop answers every waiting message, and long
- * tasks call back (pf_service, between blocks) so other workers are not
- * kept waiting for a reply while rank 0 copies a big chunk.
+ * scheduler and the worker need no shared state.  Between its units of
+ * work (one task, one batch of a directory) the loop answers every
+ * waiting message, and long tasks call back (pf_service, between
+ * blocks) so other workers are not kept waiting for a reply while rank
+ * 0 copies a big chunk.
  */
 #include <stddef.h>
 
-#include "log.h"
 #include "msg.h"
 #include "rank0.h"
 #include "sched.h"
@@ -65,11 +65,8 @@ int rank0_run(struct pf_job *job)
     if (rc)
         return rc;
     z.w = worker_open(job, &z.svc);
-    int working = 1;
     while (!sched_over(&z.s)) {
-        int did = working ? worker_step(z.w) : 0;
-        if (did < 0)
-            working = 0;
+        int did = worker_step(z.w);     /* -1 once it is finished */
         struct msg m;
         /* nothing ran and nothing came: sleep until a message (or the
          * next tick) */

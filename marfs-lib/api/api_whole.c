@@ -337,20 +337,24 @@ static void settle(struct whole_done *d, int status)
     api_wstream_outcome(d->ws, d->w->fn, d->w->arg, d->buf, status, 0);
 }
 
-/* On the publisher's thread: one object's files, in stream order. */
+/* Make a list's files in stream order; returns how many there were. */
+static int make_list(struct whole_done *d, int locked)
+{
+    int n = 0;
+    for (struct whole_done *next; d != NULL; d = next, n++) {
+        next = d->next;
+        settle(d, make_file(d, &d->tag, locked));
+        drop(d);
+    }
+    return n;
+}
+
+/* On the publisher's thread: one object's files. */
 static void publish_job(void *arg)
 {
     struct whole_done *d = arg;
     struct api_wstream *ws = d->ws;
-    int n = 0;
-    while (d != NULL) {
-        struct whole_done *next = d->next;
-        settle(d, make_file(d, &d->tag, 0));
-        drop(d);
-        d = next;
-        n++;
-    }
-    api_wstream_inflight(ws, -n);   /* the last touch of ws */
+    api_wstream_inflight(ws, -make_list(d, 0));   /* the last touch of ws */
 }
 
 void api_whole_link(struct whole_done *prev, struct whole_done *d)
@@ -365,12 +369,7 @@ void api_whole_publish(struct whole_done *list, size_t n)
     if (api_publish(list->ctx, publish_job, list, n) == 0)
         return;
     api_wstream_inflight(ws, -(int)n);
-    int locked = api_wstream_locked(ws);
-    for (struct whole_done *d = list, *next; d != NULL; d = next) {
-        next = d->next;
-        settle(d, make_file(d, &d->tag, locked));
-        drop(d);
-    }
+    make_list(list, api_wstream_locked(ws));
 }
 
 /* The object holding the file is published (status 0: its inode waits
