@@ -513,10 +513,14 @@ int marfs_fsync(marfs_fh_t *fh)
 {
     /* Data becomes durable when its object is published (close); there
      * is nothing a writer can force earlier without breaking packing.
-     * The whole files of objects already published are made now. */
-    if (fh->kind == FH_WRITE && fh->st != NULL)
+     * Objects already closed finish their publication (it runs while
+     * the next object is written), and their whole files are made. */
+    int rc = 0;
+    if (fh->kind == FH_WRITE && fh->st != NULL) {
+        rc = stream_sync(fh->st);
         api_wstream_sync(api_wstream_of(fh->st));
-    return fh->failed ? -EIO : 0;
+    }
+    return fh->failed ? -EIO : rc;
 }
 
 /* ---- removal of an abandoned file ------------------------------------ */

@@ -114,6 +114,19 @@ ssize_t ne_write(ne_write_t *h, const void *buf, size_t len);
  * was published, else -EIO with every block removed.  Frees h.
  */
 int ne_close_write(ne_write_t *h, struct ne_health *status);
+/*
+ * ne_close_write in two halves, so a caller can go on writing its next
+ * object while this one's blocks are flushed, fsynced and renamed by the
+ * I/O threads.  ne_close_start writes the short last stripe and hands
+ * the publication to the I/O threads (inline with none); it releases the
+ * handle's stripe buffers and returns at once.  ne_close_ready tells
+ * (without blocking) whether the publication is over; ne_close_wait
+ * waits for it and returns what ne_close_write would (freeing h).  Only
+ * ne_close_ready and ne_close_wait may follow ne_close_start.
+ */
+void ne_close_start(ne_write_t *h);
+int ne_close_ready(ne_write_t *h);
+int ne_close_wait(ne_write_t *h, struct ne_health *status);
 /* Discard everything written so far and free h. */
 void ne_abort(ne_write_t *h);
 

@@ -110,6 +110,8 @@ void ne_batch_fini(struct ne_batch *b);
 /* Queue jobs[0..n) (n may be 0); pool == NULL runs them inline. */
 void ne_batch_submit(struct ne_pool *pool, struct ne_batch *b,
                      struct ne_job *const *jobs, unsigned n);
+/* 1 while some job of the batch has not finished (never blocks). */
+int ne_batch_busy(struct ne_batch *b);
 /* Wait for the batch, running queued jobs meanwhile. */
 void ne_batch_wait(struct ne_pool *pool, struct ne_batch *b);
 

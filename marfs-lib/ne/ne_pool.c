@@ -4,8 +4,9 @@
  * Owns: one FIFO of jobs served by a fixed set of threads created with
  * the context and shared by all its handles, so many small objects cost
  * no thread creation.  A handle groups its per-block jobs in a batch and
- * waits for it; while waiting it runs queued jobs itself, so the caller's
- * core is never idle and a pool of 0 threads simply runs jobs inline.
+ * waits for it; while waiting it runs its own batch's queued jobs, so the
+ * caller's core is never idle and a pool of 0 threads simply runs jobs
+ * inline (never another handle's: that may be a slow publication).
  * A handle has at most one batch in flight with at most one job per
  * block, which keeps each DAL block handle used by one thread at a time
  * and its puts in order.
@@ -52,6 +53,27 @@ static struct ne_job *pop_locked(struct ne_pool *p)
         if (p->head == NULL)
             p->tail = NULL;
     }
+    return job;
+}
+
+/* Pop the oldest job of batch b; the pool lock must be held.  A waiter
+ * runs only its own batch's jobs: another handle's job may be a slow
+ * publication (fsync) that its owner started so as not to wait for it. */
+static struct ne_job *pop_batch_locked(struct ne_pool *p, struct ne_batch *b)
+{
+    struct ne_job *prev = NULL, *job = p->head;
+    while (job != NULL && job->batch != b) {
+        prev = job;
+        job = job->next;
+    }
+    if (job == NULL)
+        return NULL;
+    if (prev == NULL)
+        p->head = job->next;
+    else
+        prev->next = job->next;
+    if (p->tail == job)
+        p->tail = prev;
     return job;
 }
 
@@ -161,7 +183,7 @@ void ne_batch_submit(struct ne_pool *pool, struct ne_batch *b,
     pthread_mutex_unlock(&pool->mu);
 }
 
-static int batch_busy(struct ne_batch *b)
+int ne_batch_busy(struct ne_batch *b)
 {
     pthread_mutex_lock(&b->mu);
     int busy = b->pending != 0;
@@ -171,9 +193,9 @@ static int batch_busy(struct ne_batch *b)
 
 void ne_batch_wait(struct ne_pool *pool, struct ne_batch *b)
 {
-    while (pool != NULL && batch_busy(b)) {
+    while (pool != NULL && ne_batch_busy(b)) {
         pthread_mutex_lock(&pool->mu);
-        struct ne_job *job = pop_locked(pool);
+        struct ne_job *job = pop_batch_locked(pool, b);
         pthread_mutex_unlock(&pool->mu);
         if (job == NULL)
             break;

@@ -12,7 +12,9 @@
  * at the tail length (ne_tail_len), not at PSZ, so a small object costs
  * about its own size on disk instead of N+E whole parts.
  * Encoding of stripe s+1 overlaps the block I/O of stripe s, so a handle
- * keeps one batch in flight and two sets of parity buffers.
+ * keeps one batch in flight and two sets of parity buffers.  Closing
+ * comes in two halves (ne_close_start / ne_close_wait) so a stream can
+ * write its next object while this one's blocks are being published.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -47,6 +49,7 @@ struct ne_write {
     uint64_t wid, wtime, bytes, stripes;
     int err;
     int inflight, inflight_caller;  /* batch out; it uses caller memory */
+    int close_rc;                   /* set by ne_close_start */
     uint8_t *stage[2];
     size_t fill;
     int sidx;
@@ -279,12 +282,22 @@ static int flush_tail(struct ne_write *h)
     return submit_stripe(h, data, len, 0);
 }
 
-static void handle_free(struct ne_write *h)
+/* The stripe buffers, back to the context's cache (also while the
+ * blocks are still being published: publication needs none of them). */
+static void release_buffers(struct ne_write *h)
 {
     ne_ctx_t *ctx = h->ctx;
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 2; i++) {
         ne_buf_put(ctx, h->stage[i], h->sbytes);
+        h->stage[i] = NULL;
+    }
     ne_buf_put(ctx, h->parity, 2 * h->e * h->psz);
+    h->parity = NULL;
+}
+
+static void handle_free(struct ne_write *h)
+{
+    release_buffers(h);
     ne_batch_fini(&h->batch);
     free(h->blk);
     free(h->jobs);
@@ -383,12 +396,9 @@ static void fill_status(const struct ne_write *h, struct ne_health *st)
     }
 }
 
-/* Publish every block that is still good, then apply the quorum. */
-static int publish(struct ne_write *h)
+/* The blocks' publication is over: apply the quorum. */
+static int settle_publish(struct ne_write *h)
 {
-    submit(h, wjob_close, NULL, NULL, 0);
-    ne_batch_wait(h->ctx->pool, &h->batch);
-    h->inflight = 0;
     unsigned ok = blocks_ok(h);
     if (ok >= h->ctx->quorum) {
         if (ok < h->nb)
@@ -402,7 +412,7 @@ static int publish(struct ne_write *h)
     return -EIO;
 }
 
-int ne_close_write(ne_write_t *h, struct ne_health *status)
+void ne_close_start(ne_write_t *h)
 {
     int rc = h->err;
     if (rc == 0)
@@ -410,12 +420,35 @@ int ne_close_write(ne_write_t *h, struct ne_health *status)
     wait_inflight(h);
     if (rc == 0)
         rc = h->err;
-    if (rc == 0)
-        rc = publish(h);
+    release_buffers(h);
+    h->close_rc = rc;
+    if (rc == 0)    /* every block still good stores its meta, publishes */
+        submit(h, wjob_close, NULL, NULL, 0);
     else
         abort_blocks(h);
+}
+
+int ne_close_ready(ne_write_t *h)
+{
+    return !h->inflight || !ne_batch_busy(&h->batch);
+}
+
+int ne_close_wait(ne_write_t *h, struct ne_health *status)
+{
+    int rc = h->close_rc;
+    if (h->inflight) {
+        ne_batch_wait(h->ctx->pool, &h->batch);
+        h->inflight = 0;
+        rc = settle_publish(h);
+    }
     if (status != NULL)
         fill_status(h, status);
     handle_free(h);
     return rc;
+}
+
+int ne_close_write(ne_write_t *h, struct ne_health *status)
+{
+    ne_close_start(h);
+    return ne_close_wait(h, status);
 }

@@ -12,3 +12,11 @@ marfs_lib_stream_libstream_la_SOURCES = \
 	marfs-lib/stream/sread_mem.h marfs-lib/stream/sread_mem.c
 marfs_lib_stream_libstream_la_CPPFLAGS = $(INC_STREAM)
 EXTRA_DIST += doc/read-cache.md
+
+# Streams over a fault DAL: publication overlapping the next object,
+# and a failed publication failing every file with a piece in it.
+check_PROGRAMS += tests/unit/test_stream
+UNIT_TESTS += tests/unit/test_stream
+tests_unit_test_stream_SOURCES = tests/unit/test_stream.c $(NE_TEST_UTIL)
+tests_unit_test_stream_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_stream_LDADD = $(TEST_LIBS)

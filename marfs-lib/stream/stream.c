@@ -5,6 +5,13 @@
  * part of one file inside one object.  A file whose data reaches the
  * object's chunk limit continues at offset OBJ_HDR_SIZE of the next
  * object, so ftag_map() can locate any byte from (objno, off, first).
+ *
+ * A full object is published while the next one is written: its blocks
+ * are flushed, fsynced and renamed by the erasure layer's I/O threads
+ * (ne_close_start), and its files complete when a later call finds the
+ * publication over, or at the next object's close, or at stream_close.
+ * Objects are published in order, and a failed object fails the stream
+ * (a file may span it and the next).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -25,6 +32,11 @@ struct pending {
     struct ftag tag;
 };
 
+struct pending_list {
+    struct pending *v;
+    size_t n, cap;
+};
+
 struct stream {
     struct stream_params p;
     char id[96];
@@ -41,8 +53,12 @@ struct stream {
     uint64_t piece_crc;
     uint64_t file_crc;
     /* files ended in the current object, completed when it is published */
-    struct pending *pend;
-    size_t npend, pendcap;
+    struct pending_list cur;
+    /* the previous object, still being published while the current one
+     * is written (at most one: memory stays bounded), and its files */
+    ne_write_t *prev;
+    uint64_t prev_objno;
+    struct pending_list prev_files;
 };
 
 /* The pid, asked once per process: a small file's creation is a dozen
@@ -137,38 +153,76 @@ static int open_object(struct stream *s)
     return obj_write(s, hdr, sizeof(hdr));
 }
 
-static void finish_pending(struct stream *s, int status)
+static void finish_pending(struct stream *s, struct pending_list *l,
+                           int status)
 {
-    if (s->npend == 0)
+    if (l->n == 0)
         return;
     if (s->p.batch != NULL)
         s->p.batch(s->p.batch_arg, 1);
-    for (size_t i = 0; i < s->npend; i++)
-        s->pend[i].done(s->pend[i].arg, &s->pend[i].tag, status);
-    s->npend = 0;
+    for (size_t i = 0; i < l->n; i++)
+        l->v[i].done(l->v[i].arg, &l->v[i].tag, status);
+    l->n = 0;
     if (s->p.batch != NULL)
         s->p.batch(s->p.batch_arg, 0);
 }
 
-/* Publish the current object; its pending files complete (or fail). */
-static int close_object(struct stream *s)
+/* The end of an object's publication: report it, complete its files. */
+static int object_published(struct stream *s, ne_write_t *obj,
+                            uint64_t objno, struct pending_list *files)
 {
-    if (s->obj == NULL)
-        return 0;
     struct ne_health st;
-    int rc = ne_close_write(s->obj, &st);
-    s->obj = NULL;
+    int rc = ne_close_wait(obj, &st);
     if (rc < 0) {
         s->broken = 1;
         LOG_ERR("stream %s: object %" PRIu64 " could not be stored: %s",
-                s->id, s->objno, strerror(-rc));
+                s->id, objno, strerror(-rc));
     } else if (st.nbad > 0) {
         LOG_WARN("stream %s: object %" PRIu64 " stored with %u damaged "
-                 "block(s); it needs a rebuild", s->id, s->objno, st.nbad);
+                 "block(s); it needs a rebuild", s->id, objno, st.nbad);
     }
-    finish_pending(s, rc);
-    s->objno++;
+    finish_pending(s, files, rc);
     return rc;
+}
+
+/* Finish the previous object's publication: if wait, whatever it takes;
+ * else only if it is already over (a cheap check, made on every call so
+ * its files complete soon after their blocks are stored). */
+static int reap_prev(struct stream *s, int wait)
+{
+    if (s->prev == NULL || (!wait && !ne_close_ready(s->prev)))
+        return 0;
+    ne_write_t *obj = s->prev;
+    s->prev = NULL;
+    return object_published(s, obj, s->prev_objno, &s->prev_files);
+}
+
+/* Publish the current object; its pending files complete (or fail).  If
+ * async, the publication goes on while the caller writes the next object
+ * (which waits for this one before starting a publication of its own). */
+static int close_object(struct stream *s, int async)
+{
+    if (s->obj == NULL)
+        return 0;
+    int rc = reap_prev(s, 1);
+    ne_write_t *obj = s->obj;
+    uint64_t objno = s->objno++;
+    s->obj = NULL;
+    if (rc < 0) {
+        /* a file may span both objects: none of these can complete */
+        ne_abort(obj);
+        finish_pending(s, &s->cur, rc);
+        return rc;
+    }
+    ne_close_start(obj);
+    if (!async)
+        return object_published(s, obj, objno, &s->cur);
+    struct pending_list t = s->prev_files;   /* empty after reaping */
+    s->prev_files = s->cur;
+    s->cur = t;
+    s->prev = obj;
+    s->prev_objno = objno;
+    return 0;
 }
 
 static int write_record(struct stream *s, int last, uint64_t size)
@@ -204,11 +258,12 @@ static int write_record(struct stream *s, int last, uint64_t size)
 int stream_file_begin(struct stream *s, const struct obj_record *rec,
                       struct ftag *tag)
 {
+    reap_prev(s, 0);
     if (s->broken || s->in_file)
         return -EIO;
     if (s->obj != NULL && (s->obj_files >= s->p.max_files ||
                            s->obj_data >= s->p.chunk)) {
-        int rc = close_object(s);
+        int rc = close_object(s, 1);
         if (rc < 0)
             return rc;
     }
@@ -251,7 +306,7 @@ static int next_object(struct stream *s)
 {
     int rc = write_record(s, 0, 0);
     if (rc == 0)
-        rc = close_object(s);
+        rc = close_object(s, 1);
     if (rc == 0)
         rc = open_object(s);
     s->piece_start = s->obj_bytes;
@@ -263,6 +318,7 @@ ssize_t stream_file_write(struct stream *s, const void *buf, size_t len)
 {
     const char *p = buf;
     size_t done = 0;
+    reap_prev(s, 0);
     if (s->broken || !s->in_file)
         return -EIO;
     while (done < len) {
@@ -299,18 +355,18 @@ uint64_t stream_file_size(const struct stream *s)
     return s->rec.poff + (s->obj_bytes - s->piece_start);
 }
 
-static int add_pending(struct stream *s, const struct ftag *tag,
+static int add_pending(struct pending_list *l, const struct ftag *tag,
                        stream_done_fn done, void *arg)
 {
-    if (s->npend == s->pendcap) {
-        size_t cap = s->pendcap ? s->pendcap * 2 : 64;
-        void *p = realloc(s->pend, cap * sizeof(*s->pend));
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        void *p = realloc(l->v, cap * sizeof(*l->v));
         if (p == NULL)
             return -ENOMEM;
-        s->pend = p;
-        s->pendcap = cap;
+        l->v = p;
+        l->cap = cap;
     }
-    s->pend[s->npend++] = (struct pending){done, arg, *tag};
+    l->v[l->n++] = (struct pending){done, arg, *tag};
     return 0;
 }
 
@@ -319,6 +375,7 @@ int stream_file_end(struct stream *s, struct ftag *tag, stream_done_fn done,
 {
     if (!s->in_file)
         return -EINVAL;
+    reap_prev(s, 0);
     s->in_file = 0;
     if (s->broken)
         return -EIO;
@@ -329,7 +386,13 @@ int stream_file_end(struct stream *s, struct ftag *tag, stream_done_fn done,
     tag->size = size;
     tag->has_crc = 1;
     tag->crc = s->file_crc;
-    return add_pending(s, tag, done, arg);
+    return add_pending(&s->cur, tag, done, arg);
+}
+
+int stream_sync(struct stream *s)
+{
+    int rc = reap_prev(s, 1);
+    return rc < 0 ? rc : s->broken ? -EIO : 0;
 }
 
 int stream_close(struct stream *s)
@@ -337,16 +400,21 @@ int stream_close(struct stream *s)
     int rc = s->broken ? -EIO : 0;
     if (s->in_file)
         rc = -EINVAL;
+    /* the previous object first: files complete in the order written */
+    int prc = reap_prev(s, 1);
+    if (rc == 0)
+        rc = prc;
     if (s->obj != NULL) {
         if (rc < 0) {
             ne_abort(s->obj);
             s->obj = NULL;
         } else {
-            rc = close_object(s);
+            rc = close_object(s, 0);
         }
     }
-    finish_pending(s, rc);
-    free(s->pend);
+    finish_pending(s, &s->cur, rc);
+    free(s->cur.v);
+    free(s->prev_files.v);
     free(s);
     return rc;
 }

@@ -80,6 +80,10 @@ uint64_t stream_file_size(const struct stream *s);
 int stream_file_end(struct stream *s, struct ftag *tag, stream_done_fn done,
                     void *arg);
 
+/* Wait until every object before the current one is published (their
+ * files' done callbacks have run); -EIO if the stream is broken. */
+int stream_sync(struct stream *s);
+
 /* ---- N:1 chunks ---------------------------------------------------------- */
 
 /* Write chunk k (bytes [k*chunk, ...) of the file) as one object; the

@@ -9,9 +9,10 @@
  *   rman_ops hang SRC DST            creat, write SRC, print "ready", then
  *                                    wait to be killed (a writer that dies)
  *   rman_ops hang-whole SRC DST...   marfs_creat_whole each DST with SRC's
- *                                    bytes in one pack stream, print
- *                                    "ready", wait to be killed (the last
- *                                    object is never published)
+ *                                    bytes in one pack stream, fsync
+ *                                    (earlier objects are published),
+ *                                    print "ready", wait to be killed
+ *                                    (the last object is never published)
  *   rman_ops cmp LOCAL:MPATH...      each marfs file reads back as LOCAL;
  *                                    prints "differ MPATH" for each that
  *                                    does not, exits 1 if any
@@ -134,6 +135,11 @@ static int hang_whole(const char *src, int n, char **dst)
         if (rc < 0)
             return fail("hang-whole", dst[i], rc);
     }
+    /* full objects are published while the next is written: wait for
+     * them, so exactly the last object is left unpublished */
+    int rc = marfs_fsync(fh);
+    if (rc < 0)
+        return fail("hang-whole fsync", dst[n - 1], rc);
     printf("ready\n");
     fflush(stdout);
     for (;;)

@@ -100,7 +100,7 @@ for seed in "${seeds[@]}"; do
         fi
     done
     wait "$pf"
-    pfrc=$?
+    pfrc=$?; [ "$pfrc" = 0 ] || sed "s/^/# pf: /" "$TAP_TMP/pf.out"
     wait "$bg"
     bgn=$(wc -l <"$TAP_TMP/bg.count")
     tap_is "$pfrc:$([ -s "$TAP_TMP/bg.err" ]; echo $?):$([ "$bgn" -ge 1 ]; echo $?):$bad" "0:1:0:" \
