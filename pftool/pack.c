@@ -1,13 +1,21 @@
 /*
  * pack.c - the pack stream of a rank writing small files to a packing
  * endpoint (marfs): each new file continues the previous one's stream
- * (marfs_creat's prev), so consecutive small files share objects.  Their
- * data is stored when the stream ends, so the files of a stream are
- * published together then: each is checked complete (it has its stored
- * checksum), gets its metadata and is renamed into place.  A stream ends
- * at PACK_MAX files, when the worker runs out of queued tasks, or before
- * a task that needs the files in place (a hard link, a directory's final
- * metadata, the end of an N:1 file).
+ * (marfs_creat's prev), so consecutive small files share objects.
+ *
+ * Files created whole (create_whole) report their outcome through a
+ * status slot once their object is published; they are reported done
+ * as soon as their outcome is in, in the order written (the library
+ * settles a stream's files in order), so the stream goes on across
+ * objects and publishing one object overlaps writing the next.  Other
+ * files (create + rename) are stored only when the stream ends, so they
+ * are published together then: each is checked complete (it has its
+ * stored checksum), gets its metadata and is renamed into place.
+ *
+ * A stream ends when the worker runs out of queued tasks, before a task
+ * that needs the files in place (a hard link, the end of an N:1 file),
+ * at PACK_MAX unsettled files of the second kind, or when PACK_RING
+ * files await their outcome (the ring is full: bounded memory).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,10 +23,18 @@
 
 #include "tasks.h"
 
-/* Files waiting for their stream to be stored: bounds what a crash makes
- * the rerun copy again; marfs itself starts a new object at the repo's
- * max_files, so this does not decide object size. */
-enum { PACK_MAX = 4096 };
+/* Files waiting for their stream to be stored (renamed at its end):
+ * bounds what a crash makes the rerun copy again; marfs itself starts a
+ * new object at the repo's max_files, so this does not decide object
+ * size.  Whole files wait only for their object's publication: the ring
+ * holds a few objects' worth (the one being written, the one being
+ * published, the publisher's backlog) before the stream must drain. */
+enum { PACK_MAX = 4096, PACK_RING = 16384 };
+
+static struct pack_file *slot_file(struct pack_slot *s, uint64_t i)
+{
+    return &s->files[i % PACK_RING];
+}
 
 static char *dup_or_die(const char *s)
 {
@@ -69,9 +85,24 @@ static void publish_one(struct worker *w, struct pack_file *f, int rc,
 /* Publish every file of the stream; closed: the last handle is closed. */
 static void publish_all(struct worker *w, int close_rc)
 {
-    for (size_t i = 0; i < w->pack.n; i++)
-        publish_one(w, &w->pack.files[i], close_rc, w->pack.status[i]);
-    w->pack.n = 0;
+    struct pack_slot *s = &w->pack;
+    for (; s->head < s->tail; s->head++)
+        publish_one(w, slot_file(s, s->head), close_rc,
+                    s->status[s->head % PACK_RING]);
+    s->renamed = 0;
+}
+
+/* Report the whole files at the front whose outcome is in. */
+static void reap(struct worker *w)
+{
+    struct pack_slot *s = &w->pack;
+    for (; s->head < s->tail; s->head++) {
+        struct pack_file *f = slot_file(s, s->head);
+        int st = s->status[s->head % PACK_RING];
+        if (f->tmp != NULL || st > 0)
+            break;
+        publish_one(w, f, 0, st);
+    }
 }
 
 void pack_flush(struct worker *w)
@@ -81,26 +112,35 @@ void pack_flush(struct worker *w)
         rc = w->pack.ep->ops->close(w->pack.fh);
         w->pack.fh = NULL;
     }
-    if (w->pack.n)
-        publish_all(w, rc);
+    publish_all(w, rc);
+}
+
+int pack_pending(const struct worker *w)
+{
+    return w->pack.tail > w->pack.head;
 }
 
 struct ep_file *pack_prev(struct worker *w, struct ep *dep)
 {
-    if (!(dep->caps & EP_CAP_PACK) || w->pack.ep != dep || w->pack.n >= PACK_MAX)
+    struct pack_slot *s = &w->pack;
+    reap(w);
+    if (!(dep->caps & EP_CAP_PACK) || s->ep != dep ||
+        s->tail - s->head >= PACK_RING || s->renamed >= PACK_MAX)
         pack_flush(w);
-    return (dep->caps & EP_CAP_PACK) ? w->pack.fh : NULL;
+    return (dep->caps & EP_CAP_PACK) ? s->fh : NULL;
 }
 
 /* Where the outcome of the next file of the stream goes (create_whole);
- * call after pack_prev. */
+ * call after pack_prev, which leaves a free slot. */
 int *pack_status_slot(struct worker *w)
 {
-    if (w->pack.status == NULL &&
-        (w->pack.status = malloc(PACK_MAX * sizeof(int))) == NULL)
+    struct pack_slot *s = &w->pack;
+    if (s->status == NULL &&
+        (s->status = malloc(PACK_RING * sizeof(int))) == NULL)
         abort();
-    w->pack.status[w->pack.n] = 1;
-    return &w->pack.status[w->pack.n];
+    int *st = &s->status[s->tail % PACK_RING];
+    *st = 1;
+    return st;
 }
 
 /* create() took the previous handle (closed it, success or not). */
@@ -113,17 +153,23 @@ void pack_add(struct worker *w, const struct pf_task *t, struct ep *dep,
               struct ep_file *df, const char *tmp, const char *dst)
 {
     struct pack_slot *s = &w->pack;
-    if (s->n == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 32;
-        s->files = realloc(s->files, s->cap * sizeof(*s->files));
-        if (s->files == NULL)
-            abort();
-    }
-    struct pack_file *f = &s->files[s->n++];
+    /* the ring is allocated whole, touched as it fills */
+    if (s->files == NULL &&
+        (s->files = malloc(PACK_RING * sizeof(*s->files))) == NULL)
+        abort();
+    struct pack_file *f = slot_file(s, s->tail++);
     f->task = *t;
     f->rel = dup_or_die(t->rel);
     f->tmp = tmp ? dup_or_die(tmp) : NULL;
     f->dst = dup_or_die(dst);
+    if (tmp != NULL)
+        s->renamed++;
     s->ep = dep;
     s->fh = df;
+}
+
+void pack_free(struct worker *w)
+{
+    free(w->pack.files);
+    free(w->pack.status);
 }

@@ -72,6 +72,9 @@ void pack_add(struct worker *w, const struct pf_task *t, struct ep *dep,
               struct ep_file *df, const char *tmp, const char *dst);
 /* End the stream and publish (or fail) every file in it. */
 void pack_flush(struct worker *w);
+/* Files written but not yet reported. */
+int pack_pending(const struct worker *w);
+void pack_free(struct worker *w);
 
 /* purge.c */
 void purge_dir(struct worker *w, const struct pf_task *t);

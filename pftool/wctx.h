@@ -46,7 +46,7 @@ struct walk_state {
 };
 
 /* Small files written to a packing endpoint (marfs) share objects: they
- * are stored when the stream ends, so they are published then (pack.c). */
+ * are reported when their object is stored (pack.c). */
 struct pack_file {
     struct pf_task task;
     char *rel, *tmp, *dst;       /* tmp NULL: created whole under dst */
@@ -55,11 +55,12 @@ struct pack_file {
 struct pack_slot {
     struct ep *ep;
     struct ep_file *fh;          /* the last file, still open */
-    struct pack_file *files;
-    size_t n, cap;
-    int *status;                 /* whole files' outcomes, by index (a
-                                  * fixed array: the endpoint keeps
-                                  * pointers into it) */
+    struct pack_file *files;     /* a ring of PACK_RING, [head, tail) */
+    int *status;                 /* whole files' outcomes, by ring index
+                                  * (fixed: the endpoint keeps pointers
+                                  * into it; 1 while unknown) */
+    uint64_t head, tail;
+    uint32_t renamed;            /* files in the ring that have a tmp */
 };
 
 struct worker {

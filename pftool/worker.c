@@ -37,7 +37,7 @@ static void send_req(struct worker *w, uint32_t queued)
     struct pbuf b;
     pbuf_init(&b, 64 + sizeof(w->st) + w->done.len);
     pbuf_u8(&b, (w->walk.active ? REQ_READING : 0) |
-                    (w->pack.n > 0 ? REQ_PENDING : 0));
+                    (pack_pending(w) ? REQ_PENDING : 0));
     pbuf_u32(&b, queued);
     pbuf_put(&b, &w->st, sizeof(w->st));
     pbuf_u32(&b, w->ndone);
@@ -242,6 +242,7 @@ void worker_close(struct wrun *r)
     pbuf_free(&w->out);
     pbuf_free(&w->walk.batch);
     free(w->buf);
+    pack_free(w);
     free(r);
 }
 

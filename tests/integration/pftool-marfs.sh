@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/nasty-tree.sh"
 pf_setup
-tap_plan 10
+tap_plan 13
 
 scratch=$TAP_TMP/marfs
 mkdir -p "$scratch/data" "$scratch/meta"
@@ -40,4 +40,26 @@ pfcm -np 3 --contents "$src/sizes/nto1" "$top/proj/run1/sizes/nto1" >"$TAP_TMP/o
 tap_is "$?" 0 "the chunked (N:1) file reads back identical"
 pfcp -np 4 -R --json "$src/sizes" "$top/proj/sizes2" >"$TAP_TMP/o8" 2>/dev/null
 tap_is "$(json_field "$TAP_TMP/o8" chunks_done)" 3 "it was written as 3 chunks of the repo's chunk size"
+
+# Objects of 8 files: a rank's pack stream goes on across hundreds of
+# objects, and each file is reported once its object is published (a
+# ring of outstanding files), not when the stream ends.
+many=$TAP_TMP/many
+for d in 0 1 2 3 4 5 6 7 8 9; do
+    mkdir -p "$many/d$d"
+    for f in $(seq 1 150); do printf 'file %s/%s %0*d' "$d" "$f" "$f" 7 >"$many/d$d/f$f"; done
+done
+sed -e "s#/tmp/marfs-demo#$scratch#g" -e 's#<max_files>1024#<max_files>8#' \
+    "$top_srcdir/config/demo.xml" >"$scratch/small-objects.xml"
+nobj() { find "$scratch" -path '*block0*' -type f | wc -l; }
+before=$(nobj)
+MARFS_CONFIG=$scratch/small-objects.xml pfcp -np 3 -R --json "$many" "$top/proj/many" \
+    >"$TAP_TMP/o9" 2>"$TAP_TMP/e9"
+tap_is "$?:$(json_field "$TAP_TMP/o9" files_done):$(json_field "$TAP_TMP/o9" errors)" "0:1500:0" \
+    "1500 files in objects of 8: every file reported done once"
+MARFS_CONFIG=$scratch/small-objects.xml pfcm -np 3 -R --contents "$many" "$top/proj/many" \
+    >"$TAP_TMP/o10" 2>&1
+tap_is "$?" 0 "they read back identical"
+objs=$(( $(nobj) - before ))
+tap_ok "$([ "$objs" -ge 188 ]; echo $?)" "stored in at least 1500/8 new objects ($objs)"
 tap_done
