@@ -51,7 +51,10 @@ for seed in "${seeds[@]}"; do
     n=0 bad="" gcs=0
     pf_run pfcp -np 2 -R "$pfsrc" "$TOP/pf" >"$TAP_TMP/pf.out" 2>&1 &
     pf=$!
-    (while kill -0 "$pf" 2>/dev/null; do
+    # the gc loop's jobs start and end while pfcp's runs: a session
+    # directory base of their own (see rman_setup)
+    (mkdir -p "$TAP_TMP/ompi-bg"; export OMPI_MCA_orte_tmpdir_base=$TAP_TMP/ompi-bg
+     while kill -0 "$pf" 2>/dev/null; do
         "${bgrun[@]}" -c "$MARFS_CONFIG" --gc --age 0 --wait -q >>"$TAP_TMP/bg.out" 2>&1 ||
             echo "bg gc failed" >>"$TAP_TMP/bg.err"
         echo run >>"$TAP_TMP/bg.count"

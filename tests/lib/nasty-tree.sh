@@ -15,6 +15,11 @@ pf_setup() {
     chmod 1777 "$PF_SHM"        # as /dev/shm: jobs run as nobody too
     tap_on_exit rm -rf "$PF_SHM"
     export OMPI_MCA_btl_vader_backing_directory=$PF_SHM
+    # Open MPI's session directories too (else /tmp/ompi.HOST.UID, shared
+    # by every job on the machine: one job removing it as another makes
+    # it fails the other's start with "mkdir ... File exists").
+    mkdir -p "$TAP_TMP/ompi"
+    export OMPI_MCA_orte_tmpdir_base=$TAP_TMP/ompi
     export PFTOOL_CONF=/dev/null MARFS_LOG=${MARFS_LOG:-error}
     export PATH="$top_builddir/pftool:$top_builddir/tools:$PATH"
     export LC_ALL=C

@@ -16,6 +16,11 @@ rman_setup() {
     chmod 1777 "$RMAN_SHM"
     tap_on_exit rm -rf "$RMAN_SHM"
     export OMPI_MCA_btl_vader_backing_directory=$RMAN_SHM
+    # Open MPI's session directories too (else /tmp/ompi.HOST.UID, shared
+    # by every job on the machine: one job removing it as another makes
+    # it fails the other's start with "mkdir ... File exists").
+    mkdir -p "$TAP_TMP/ompi"
+    export OMPI_MCA_orte_tmpdir_base=$TAP_TMP/ompi
     export PFTOOL_CONF=/dev/null MARFS_LOG=${MARFS_LOG:-error} LC_ALL=C
     export PATH="$top_builddir/rman:$top_builddir/tests/helpers:$top_builddir/pftool:$top_builddir/tools:$PATH"
     # The libtool wrapper scripts cost ~0.5 s per run (they fork sed and
