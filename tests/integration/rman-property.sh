@@ -53,7 +53,7 @@ for seed in "${seeds[@]}"; do
     pf=$!
     # the gc loop's jobs start and end while pfcp's runs: a session
     # directory base of their own (see rman_setup)
-    (mkdir -p "$TAP_TMP/ompi-bg"; export OMPI_MCA_orte_tmpdir_base=$TAP_TMP/ompi-bg
+    (mkdir -p "$RMAN_SHM/ompi-bg"; export OMPI_MCA_orte_tmpdir_base=$RMAN_SHM/ompi-bg
      while kill -0 "$pf" 2>/dev/null; do
         "${bgrun[@]}" -c "$MARFS_CONFIG" --gc --age 0 --wait -q >>"$TAP_TMP/bg.out" 2>&1 ||
             echo "bg gc failed" >>"$TAP_TMP/bg.err"

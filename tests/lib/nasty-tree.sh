@@ -17,9 +17,10 @@ pf_setup() {
     export OMPI_MCA_btl_vader_backing_directory=$PF_SHM
     # Open MPI's session directories too (else /tmp/ompi.HOST.UID, shared
     # by every job on the machine: one job removing it as another makes
-    # it fails the other's start with "mkdir ... File exists").
-    mkdir -p "$TAP_TMP/ompi"
-    export OMPI_MCA_orte_tmpdir_base=$TAP_TMP/ompi
+    # it fails the other's start with "mkdir ... File exists"); 1777, as
+    # /tmp: jobs run as nobody too.
+    mkdir -m 1777 "$PF_SHM/ompi"
+    export OMPI_MCA_orte_tmpdir_base=$PF_SHM/ompi
     export PFTOOL_CONF=/dev/null MARFS_LOG=${MARFS_LOG:-error}
     export PATH="$top_builddir/pftool:$top_builddir/tools:$PATH"
     export LC_ALL=C

@@ -18,9 +18,10 @@ rman_setup() {
     export OMPI_MCA_btl_vader_backing_directory=$RMAN_SHM
     # Open MPI's session directories too (else /tmp/ompi.HOST.UID, shared
     # by every job on the machine: one job removing it as another makes
-    # it fails the other's start with "mkdir ... File exists").
-    mkdir -p "$TAP_TMP/ompi"
-    export OMPI_MCA_orte_tmpdir_base=$TAP_TMP/ompi
+    # it fails the other's start with "mkdir ... File exists"); 1777, as
+    # /tmp: jobs run as nobody too.
+    mkdir -m 1777 "$RMAN_SHM/ompi"
+    export OMPI_MCA_orte_tmpdir_base=$RMAN_SHM/ompi
     export PFTOOL_CONF=/dev/null MARFS_LOG=${MARFS_LOG:-error} LC_ALL=C
     export PATH="$top_builddir/rman:$top_builddir/tests/helpers:$top_builddir/pftool:$top_builddir/tools:$PATH"
     # The libtool wrapper scripts cost ~0.5 s per run (they fork sed and
