@@ -31,8 +31,12 @@
  * published, the publisher's backlog) before the stream must drain. */
 enum { PACK_MAX = 4096, PACK_RING = 16384 };
 
+/* The ring, allocated whole on first use (touched as it fills). */
 static struct pack_file *slot_file(struct pack_slot *s, uint64_t i)
 {
+    if (s->files == NULL &&
+        (s->files = malloc(PACK_RING * sizeof(*s->files))) == NULL)
+        abort();
     return &s->files[i % PACK_RING];
 }
 
@@ -45,22 +49,20 @@ static char *dup_or_die(const char *s)
 }
 
 /* A whole file is in place already, or it failed (nothing to remove). */
-static int settled(struct worker *w, struct pack_file *f, int status,
-                   int close_rc)
+static int settled(struct worker *w, struct pack_file *f, int close_rc)
 {
-    int rc = status <= 0 ? status : close_rc < 0 ? close_rc : -EIO;
+    int rc = f->status <= 0 ? f->status : close_rc < 0 ? close_rc : -EIO;
     if (rc < 0)
         wk_error(w, f->dst, "storing the data", rc);
     return rc;
 }
 
-static void publish_one(struct worker *w, struct pack_file *f, int rc,
-                        int status)
+static void publish_one(struct worker *w, struct pack_file *f, int rc)
 {
     struct ep *dep = w->pack.ep;
     uint64_t crc;
     if (f->tmp == NULL)
-        rc = settled(w, f, status, rc);
+        rc = settled(w, f, rc);
     else if (rc < 0)
         wk_error(w, f->dst, "storing the data", rc);
     else if (dep->ops->file_checksum &&
@@ -82,27 +84,20 @@ static void publish_one(struct worker *w, struct pack_file *f, int rc,
     free(f->dst);
 }
 
-/* Publish every file of the stream; closed: the last handle is closed. */
-static void publish_all(struct worker *w, int close_rc)
-{
-    struct pack_slot *s = &w->pack;
-    for (; s->head < s->tail; s->head++)
-        publish_one(w, slot_file(s, s->head), close_rc,
-                    s->status[s->head % PACK_RING]);
-    s->renamed = 0;
-}
-
-/* Report the whole files at the front whose outcome is in. */
-static void reap(struct worker *w)
+/* Report the files at the front of the ring: all of them once the
+ * stream is closed (close_rc: how its last handle closed), else only the
+ * whole files whose outcome is in. */
+static void report_front(struct worker *w, int all, int close_rc)
 {
     struct pack_slot *s = &w->pack;
     for (; s->head < s->tail; s->head++) {
         struct pack_file *f = slot_file(s, s->head);
-        int st = s->status[s->head % PACK_RING];
-        if (f->tmp != NULL || st > 0)
+        if (!all && (f->tmp != NULL || f->status > 0))
             break;
-        publish_one(w, f, 0, st);
+        publish_one(w, f, close_rc);
     }
+    if (all)
+        s->renamed = 0;
 }
 
 void pack_flush(struct worker *w)
@@ -112,7 +107,7 @@ void pack_flush(struct worker *w)
         rc = w->pack.ep->ops->close(w->pack.fh);
         w->pack.fh = NULL;
     }
-    publish_all(w, rc);
+    report_front(w, 1, rc);
 }
 
 int pack_pending(const struct worker *w)
@@ -123,7 +118,7 @@ int pack_pending(const struct worker *w)
 struct ep_file *pack_prev(struct worker *w, struct ep *dep)
 {
     struct pack_slot *s = &w->pack;
-    reap(w);
+    report_front(w, 0, 0);
     if (!(dep->caps & EP_CAP_PACK) || s->ep != dep ||
         s->tail - s->head >= PACK_RING || s->renamed >= PACK_MAX)
         pack_flush(w);
@@ -134,13 +129,9 @@ struct ep_file *pack_prev(struct worker *w, struct ep *dep)
  * call after pack_prev, which leaves a free slot. */
 int *pack_status_slot(struct worker *w)
 {
-    struct pack_slot *s = &w->pack;
-    if (s->status == NULL &&
-        (s->status = malloc(PACK_RING * sizeof(int))) == NULL)
-        abort();
-    int *st = &s->status[s->tail % PACK_RING];
-    *st = 1;
-    return st;
+    struct pack_file *f = slot_file(&w->pack, w->pack.tail);
+    f->status = 1;
+    return &f->status;
 }
 
 /* create() took the previous handle (closed it, success or not). */
@@ -153,11 +144,7 @@ void pack_add(struct worker *w, const struct pf_task *t, struct ep *dep,
               struct ep_file *df, const char *tmp, const char *dst)
 {
     struct pack_slot *s = &w->pack;
-    /* the ring is allocated whole, touched as it fills */
-    if (s->files == NULL &&
-        (s->files = malloc(PACK_RING * sizeof(*s->files))) == NULL)
-        abort();
-    struct pack_file *f = slot_file(s, s->tail++);
+    struct pack_file *f = slot_file(s, s->tail++);   /* status kept */
     f->task = *t;
     f->rel = dup_or_die(t->rel);
     f->tmp = tmp ? dup_or_die(tmp) : NULL;
@@ -171,5 +158,4 @@ void pack_add(struct worker *w, const struct pf_task *t, struct ep *dep,
 void pack_free(struct worker *w)
 {
     free(w->pack.files);
-    free(w->pack.status);
 }

@@ -50,15 +50,15 @@ struct walk_state {
 struct pack_file {
     struct pf_task task;
     char *rel, *tmp, *dst;       /* tmp NULL: created whole under dst */
+    int status;                  /* a whole file's outcome, 1 while
+                                  * unknown (the endpoint keeps a pointer
+                                  * to it: the ring never moves) */
 };
 
 struct pack_slot {
     struct ep *ep;
     struct ep_file *fh;          /* the last file, still open */
     struct pack_file *files;     /* a ring of PACK_RING, [head, tail) */
-    int *status;                 /* whole files' outcomes, by ring index
-                                  * (fixed: the endpoint keeps pointers
-                                  * into it; 1 while unknown) */
     uint64_t head, tail;
     uint32_t renamed;            /* files in the ring that have a tmp */
 };
