@@ -250,7 +250,20 @@ static uint32_t fill_work(struct sched *s, struct wstate *w, struct pbuf *b)
     return n;
 }
 
-/* Answer rank's REQ if there is work for it (or it must re-ask later). */
+/* Entries are on their way: a directory is being read or waits to be,
+ * or --files-from seeds are out. */
+static int more_coming(const struct sched *s)
+{
+    return s->reads_active > 0 || !bq_empty(&s->dirq) || s->seeds_out > 0 ||
+           s->files_from != NULL;
+}
+
+/* Answer rank's REQ if there is work for it (or it must re-ask later).
+ * An idle worker whose pack stream holds files gets an empty answer
+ * (it then ends the stream: stores the object, reports the files) only
+ * when no entries are coming: ending it at every lull of the walk made
+ * small objects and left the worker waiting on their publication while
+ * the next directory's files arrived. */
 static int dispatch(struct sched *s, int rank)
 {
     struct wstate *w = &s->ws[rank];
@@ -258,7 +271,7 @@ static int dispatch(struct sched *s, int rank)
     pbuf_init(&b, 4096);
     pbuf_u32(&b, 0);
     uint32_t n = fill_work(s, w, &b);
-    if (n == 0 && w->queued == 0 && !w->pending) {
+    if (n == 0 && w->queued == 0 && (!w->pending || more_coming(s))) {
         pbuf_free(&b);
         return 0;                        /* stays waiting */
     }

@@ -114,6 +114,8 @@ struct wloop {
     struct wqueue q;
     int req_out;          /* a REQ is waiting for its WORK */
     int hold;             /* got an empty WORK: re-ask when idle */
+    int req_idle;         /* the REQ out was sent with no task left */
+    int told_idle;        /* an empty WORK answered an idle REQ */
     int exiting;
     int finished;         /* TAG_OUT_FIN sent: nothing more to do */
     uint32_t last_batch;
@@ -141,6 +143,7 @@ void worker_handle(struct wrun *r, struct msg *m)
             memcpy(&n, m->data, 4);
             l->last_batch = n;
             l->hold = n == 0;
+            l->told_idle = n == 0 && l->req_idle;
         }
         wq_add(&l->q, m);
         return;
@@ -211,16 +214,20 @@ int worker_step(struct wrun *r)
     if (want_more(l)) {
         send_req(w, l->q.left);
         l->req_out = 1;
+        l->req_idle = l->q.left == 0;
     }
     /* Out of tasks: the pack stream ends (its files are stored and
-     * reported) only once the scheduler has said it has nothing now
-     * (an empty WORK: a REQ with REQ_PENDING always gets an answer);
-     * work that is coming continues the stream, so objects stay big
-     * and publishing overlaps writing. */
+     * reported) only once the scheduler has said it has nothing for an
+     * idle worker (an empty WORK answering a REQ sent with no task
+     * left; one sent early, with tasks left, may get an empty answer
+     * too, which says nothing about later); work that is coming
+     * continues the stream, so objects stay big and publishing
+     * overlaps writing. */
     if (l->q.left == 0 && !(w->walk.active && w->credits > 0) &&
-        (l->hold || !l->req_out)) {
+        (l->told_idle || !l->req_out)) {
         pack_flush(w);
         l->hold = 0;
+        l->told_idle = 0;
         return 1;
     }
     if (l->q.left > 0) {
