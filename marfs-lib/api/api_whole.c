@@ -9,11 +9,13 @@
  * only collects what the inode will carry (owner, mode, times, user
  * xattrs); at publication, under the namespace lock the stream takes
  * once per object, the inode is created nameless in its directory as the
- * caller (O_TMPFILE: the kernel's checks, owner and group rules apply),
- * given the complete tag, size and attributes, linked into the reference
- * tree and then under its name (replacing what is there).  Until then
- * nothing is visible, and the stream's marker (api_wstream.c) keeps the
- * objects of a writer that dies findable for garbage collection.
+ * caller (O_TMPFILE: the kernel's checks, owner and group rules apply)
+ * or, when the caller set the owner, in the reference tree, given the
+ * complete tag, size and attributes, linked into the reference tree (if
+ * not made there) and then under its name (replacing what is there).
+ * Until then nothing is visible, and the stream's marker (api_wstream.c)
+ * keeps the objects of a writer that dies findable for garbage
+ * collection.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -272,18 +274,29 @@ static int dress_inode(int fd, const struct whole_done *d, uint64_t size)
     return 0;
 }
 
-/* The inode, nameless in the directory pfd (*in_ref 0), or, on a file
- * system without O_TMPFILE, created in the reference tree (*in_ref 1). */
+/* The inode: nameless in the directory pfd (*in_ref 0), so the kernel's
+ * rules for a new file there apply (the group of a setgid directory);
+ * or, when the caller gives the group (nothing is left to those rules),
+ * or on a file system without O_TMPFILE, created in the reference tree
+ * (*in_ref 1).  The latter costs the file system less: a nameless inode
+ * goes on ext4's orphan list (a journalled update under one lock for
+ * the whole file system) and off it again at its first link, which is
+ * made through /proc/self/fd; 7-10% of a small-file copy.  A crash
+ * before its tag is written leaves an untagged inode in ref/, which gc
+ * removes (a stray, doc/rman.md). */
 static int new_inode(const struct whole_done *d, int pfd,
                      const char *refpath, const char *ref, int *fd,
                      int *in_ref)
 {
     *in_ref = 0;
-    *fd = openat(pfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, d->mode | 0600);
-    if (*fd >= 0)
-        return 0;
-    if (errno != EOPNOTSUPP && errno != EISDIR)
-        return -errno;
+    if (!d->w->owner_set || d->w->gid == (gid_t)-1) {
+        *fd = openat(pfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
+                     d->mode | 0600);
+        if (*fd >= 0)
+            return 0;
+        if (errno != EOPNOTSUPP && errno != EISDIR)
+            return -errno;
+    }
     *in_ref = 1;
     return api_ref_create(d->md, ref, refpath, d->mode | 0600, fd);
 }

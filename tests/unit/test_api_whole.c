@@ -400,6 +400,53 @@ static void test_final_state(void **state)
     free(d);
 }
 
+/* The group of a file in a setgid directory: the directory's unless the
+ * caller gives one (the inode is then made in the reference tree, not
+ * nameless in the directory: doc/metadata-format.md). */
+static void test_setgid_dir(void **state)
+{
+    struct at_env *env = *state;
+    struct done_log log = {0};
+    uint8_t *d = at_data(500, 7);
+    struct stat st;
+    assert_int_equal(marfs_mkdir(env->ctx, at_p("/g"), 0755), 0);
+    assert_int_equal(marfs_chown(env->ctx, at_p("/g"), (uid_t)-1, 4242), 0);
+    assert_int_equal(marfs_chmod(env->ctx, at_p("/g"), 02775), 0);
+    marfs_fh_t *fh = whole_put(env->ctx, at_p("/g/none"), 0644, d, 500, NULL,
+                               &log);
+    fh = whole_put(env->ctx, at_p("/g/uid"), 0644, d, 400, fh, &log);
+    assert_int_equal(marfs_fchown(fh, 1234, (gid_t)-1), 0);
+    fh = whole_put(env->ctx, at_p("/g/both"), 0644, d, 300, fh, &log);
+    assert_int_equal(marfs_fchown(fh, 1234, 77), 0);
+    fh = whole_put(env->ctx, at_p("/g/gid"), 0644, d, 200, fh, &log);
+    assert_int_equal(marfs_fchown(fh, (uid_t)-1, 78), 0);
+    assert_int_equal(marfs_close(fh), 0);
+    assert_int_equal(log.n, 4);
+    for (unsigned i = 0; i < 4; i++)
+        assert_int_equal(log.status[i], 0);
+    static const struct {
+        const char *name;
+        uid_t uid;
+        gid_t gid;
+        size_t len;
+    } want[] = {{"none", 0, 4242, 500}, {"uid", 1234, 4242, 400},
+                {"both", 1234, 77, 300}, {"gid", 0, 78, 200}};
+    for (unsigned i = 0; i < 4; i++) {
+        const char *p = at_p("/g/%s", want[i].name);
+        assert_int_equal(marfs_stat(env->ctx, p, &st), 0);
+        assert_int_equal(st.st_uid, want[i].uid);
+        assert_int_equal(st.st_gid, want[i].gid);
+        assert_int_equal(st.st_mode & 07777, 0644);
+        assert_int_equal(st.st_size, (off_t)want[i].len);
+        at_expect(env->ctx, p, d, want[i].len);
+        struct ftag t;
+        at_tag(env, "/", p + strlen(AT_MNT "/"), &t);
+        assert_int_equal(t.state, FTAG_COMPLETE);
+        assert_int_equal(t.size, want[i].len);
+    }
+    free(d);
+}
+
 /* ---- 3. replacing a file -------------------------------------------- */
 
 static void test_replace(void **state)
@@ -874,6 +921,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_chain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_final_state, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_setgid_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_creat_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dir_removed, setup, teardown),
