@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/nasty-tree.sh"
 pf_setup
-tap_plan 20
+tap_plan 24
 
 src=$TAP_TMP/src
 mkdir -p "$src/d1" "$src/d2"
@@ -89,4 +89,26 @@ tap_is "$?:$(grep -c "broken.xml: the marfs config is not usable" "$TAP_TMP/o9" 
     awk '{print ($1 > 0)}')" "2:1" "an unusable MARFS_CONFIG: exit 2, named"
 [ ! -e "$TAP_TMP/mnt/x" ]
 tap_ok $? "nothing was written"
+# The front-end's config file (comments, blank lines, trailing blanks, an
+# unknown key, a last line without '=' or newline) and its status file:
+# mpirun is a wrapper that records what it was given.
+printf '#!/bin/sh\nprintf "%%s\\n" "$@" > "%s"\nexec mpirun "$@"\n' \
+    "$TAP_TMP/mpirun-args" > "$TAP_TMP/mpirun-rec"
+chmod +x "$TAP_TMP/mpirun-rec"
+printf '# pftool.conf\n\n  # indented comment\nnp=3   \nmpirun=%s # the wrapper\nmpirun_args=--mca btl_vader_single_copy_mechanism none\nunknown=1\nnp' \
+    "$TAP_TMP/mpirun-rec" > "$TAP_TMP/pftool.conf"
+mkdir "$TAP_TMP/st"
+PFTOOL_CONF=$TAP_TMP/pftool.conf TMPDIR=$TAP_TMP/st pfls -q --summary "$src/d2" \
+    >"$TAP_TMP/o10" 2>&1
+tap_is "$?:$(grep -c ': 3 files (' "$TAP_TMP/o10")" "0:1" \
+    "pfls runs with the config file's settings"
+tap_is "$(head -7 "$TAP_TMP/mpirun-args" | tr '\n' ' ')" \
+    "-np 3 --oversubscribe --allow-run-as-root --mca btl_vader_single_copy_mechanism none " \
+    "the config's np, mpirun and mpirun_args reach mpirun"
+tap_is "$(ls -A "$TAP_TMP/st")" "" "the status file is removed"
+chmod 0555 "$TAP_TMP/st"
+runuser -u nobody -- env PATH="$PATH" PFTOOL_CONF=/dev/null TMPDIR="$TAP_TMP/st" \
+    pfls -np 2 -q "$src" >"$TAP_TMP/o11" 2>&1
+tap_is "$?:$(grep -c "cannot create a status file in $TAP_TMP/st" "$TAP_TMP/o11")" \
+    "3:1" "an unwritable TMPDIR: exit 3, named"
 tap_done
