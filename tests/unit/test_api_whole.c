@@ -81,6 +81,14 @@ static void on_done(void *arg, const char *path, int status)
     log->n++;
 }
 
+/* Exactly n outcomes came, every one a success. */
+static void assert_all_done(const struct done_log *log, unsigned n)
+{
+    assert_int_equal(log->n, n);
+    for (unsigned i = 0; i < n; i++)
+        assert_int_equal(log->status[i], 0);
+}
+
 /* marfs_creat_whole (continuing prev's stream) + one marfs_write. */
 static marfs_fh_t *whole_put(marfs_ctx_t *ctx, const char *path, mode_t mode,
                              const uint8_t *data, size_t len,
@@ -321,9 +329,7 @@ static void test_final_state(void **state)
     fh = whole_put(env->ctx, at_p("/a/f4"), 0600, d, 20, fh, &log);
     assert_int_equal(marfs_fchown(fh, (uid_t)-1, 42), 0);
     assert_int_equal(marfs_close(fh), 0);
-    assert_int_equal(log.n, 4);
-    for (unsigned i = 0; i < 4; i++)
-        assert_int_equal(log.status[i], 0);
+    assert_all_done(&log, 4);
 
     assert_int_equal(marfs_stat(env->ctx, at_p("/a/f1"), &st), 0);
     assert_int_equal(st.st_mode & 07777, 0640);
@@ -421,9 +427,7 @@ static void test_setgid_dir(void **state)
     fh = whole_put(env->ctx, at_p("/g/gid"), 0644, d, 200, fh, &log);
     assert_int_equal(marfs_fchown(fh, (uid_t)-1, 78), 0);
     assert_int_equal(marfs_close(fh), 0);
-    assert_int_equal(log.n, 4);
-    for (unsigned i = 0; i < 4; i++)
-        assert_int_equal(log.status[i], 0);
+    assert_all_done(&log, 4);
     static const struct {
         const char *name;
         uid_t uid;
