@@ -6,6 +6,8 @@
  *   open      opening a matching source file fails with EACCES
  *   write     writing a matching file fails with EIO
  *   delay     sleep ARG milliseconds before each matching file or chunk
+ *   readdelay sleep ARG milliseconds before reading a matching source
+ *             directory (a slow directory: the others' pack streams wait)
  * Production runs never pass --fault; the cost is one NULL test.
  */
 #include <errno.h>
@@ -69,7 +71,7 @@ int fault_hit(const struct worker *w, const char *point, const char *rel)
         const struct fault *f = &faults[i];
         if (strcmp(f->point, point) != 0 || fnmatch(f->glob, rel, 0) != 0)
             continue;
-        if (strcmp(point, "delay") == 0) {
+        if (strcmp(point, "delay") == 0 || strcmp(point, "readdelay") == 0) {
             struct timespec ts = {f->arg / 1000, (f->arg % 1000) * 1000000};
             nanosleep(&ts, NULL);
             return 0;

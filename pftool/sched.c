@@ -281,13 +281,23 @@ static int dispatch(struct sched *s, int rank)
     return 1;
 }
 
+/* Every waiting worker, once nothing is queued, is one the scheduler has
+ * nothing for, except those holding pack files: they are owed an empty
+ * answer (end the stream) when no entries are coming.  So after the
+ * first dry dispatch only those are visited; stopping there left them
+ * waiting forever, with the job unable to finish. */
 static void dispatch_waiting(struct sched *s)
 {
-    int first = s->job->first_worker;
-    for (int r = first; r < s->job->nranks; r++)
-        if (s->ws[r].waiting && dispatch(s, r) == 0 && bq_empty(&s->finq) &&
-            bq_empty(&s->fileq) && bq_empty(&s->dirq) && s->chunk_head == NULL)
-            break;
+    int dry = 0;
+    for (int r = s->job->first_worker; r < s->job->nranks; r++) {
+        const struct wstate *w = &s->ws[r];
+        if (!w->waiting || (dry && !w->pending))
+            continue;
+        if (dispatch(s, r) == 0 && bq_empty(&s->finq) &&
+            bq_empty(&s->fileq) && bq_empty(&s->dirq) &&
+            s->chunk_head == NULL)
+            dry = 1;
+    }
 }
 
 static void release_credits(struct sched *s)

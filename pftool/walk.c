@@ -131,6 +131,7 @@ static int open_source_dir(struct worker *w, const struct pf_task *t,
                            const char *src)
 {
     struct pf_root *r = wk_root(w, t->root);
+    fault_hit(w, "readdelay", t->rel);
     int rc = fault_hit(w, "opendir", t->rel);
     if (rc == 0)
         rc = r->src_ep->ops->opendir
