@@ -67,7 +67,6 @@ enum dal_param_kind {
     DAL_P_TEXT,        /* non-empty text */
     DAL_P_ABS_PATH,    /* an absolute path */
     DAL_P_TEMPLATE,    /* a block-directory template over {p}{b}{c}{s} */
-    DAL_P_YESNO,       /* yes or no */
     DAL_P_UINT,        /* a decimal number */
 };
 

@@ -76,11 +76,6 @@ static void check_value(struct dal_check_ctx *cx, const struct mcfg_param *p,
     case DAL_P_TEMPLATE:
         check_template(cx, p, r);
         break;
-    case DAL_P_YESNO:
-        if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
-            dal_check_error(cx, p->line, p->key, "'%s' is neither yes nor "
-                            "no", v);
-        break;
     case DAL_P_UINT:
         if (v[0] == '\0' || strspn(v, "0123456789") != strlen(v))
             dal_check_error(cx, p->line, p->key, "'%s' is not a number", v);

@@ -98,6 +98,30 @@ static char *tmp_path(const char *path)
 
 /* ---- create / destroy ------------------------------------------------- */
 
+int px_odirect_mode(const char *v)
+{
+    if (strcmp(v, "yes") == 0)
+        return PX_DIRECT_YES;
+    if (strcmp(v, "writes") == 0)
+        return PX_DIRECT_WRITES;
+    if (strcmp(v, "no") == 0)
+        return PX_DIRECT_NO;
+    return -EINVAL;
+}
+
+/* Config check: odirect is one of its three words. */
+static void px_check(struct dal_check_ctx *cx, const struct mcfg_dal *cfg,
+                     const struct mcfg_repo *repo)
+{
+    (void)repo;
+    for (size_t i = 0; i < cfg->nparams; i++) {
+        const struct mcfg_param *p = &cfg->params[i];
+        if (strcmp(p->key, "odirect") == 0 && px_odirect_mode(p->value) < 0)
+            dal_check_error(cx, p->line, p->key, "'%s' is not yes, no or "
+                            "writes", p->value);
+    }
+}
+
 static int px_params(struct px_dal *d, const struct mcfg_dal *cfg)
 {
     char name[96];
@@ -115,11 +139,17 @@ static int px_params(struct px_dal *d, const struct mcfg_dal *cfg)
                 tmpl ? tmpl : "(missing)");
         return -EINVAL;
     }
-    if (od != NULL && strcmp(od, "yes") != 0 && strcmp(od, "no") != 0) {
-        LOG_ERR("%s: odirect '%s' is neither yes nor no", name, od);
+    if (od != NULL && px_odirect_mode(od) < 0) {
+        LOG_ERR("%s: odirect '%s' is not yes, no or writes", name, od);
         return -EINVAL;
     }
-    d->odirect = od != NULL && strcmp(od, "yes") == 0;
+    /* Unset means writes: every block is fsynced when published anyway,
+     * so the page cache only adds a copy and a slow writeback; reads keep
+     * it (readahead, and blocks read again soon). */
+    int mode = od != NULL ? px_odirect_mode(od) : PX_DIRECT_WRITES;
+    d->direct_write = mode != PX_DIRECT_NO;
+    d->direct_read = mode == PX_DIRECT_YES;
+    d->direct_asked = od != NULL && mode != PX_DIRECT_NO;
     while (*tmpl == '/')
         tmpl++;              /* block directories are below the root */
     d->root = strdup(root);
@@ -193,11 +223,26 @@ static void free_block(struct px_block *h)
     free(h);
 }
 
-/* Tell once per DAL that O_DIRECT was asked for but is not available. */
-static void note_direct(struct px_dal *d, const char *path, int direct)
+/* Whether to try O_DIRECT for a block opened to write (read). */
+static int try_direct(struct px_dal *d, int want)
 {
-    if (d->odirect && !direct &&
-        !__atomic_exchange_n(&d->warned_direct, 1, __ATOMIC_RELAXED))
+    return want && !__atomic_load_n(&d->direct_refused, __ATOMIC_RELAXED);
+}
+
+/* Tell once per DAL that O_DIRECT was asked for but is not available. */
+static void note_direct(struct px_dal *d, const char *path, int want,
+                        int direct)
+{
+    if (!want || direct)
+        return;
+    if (!d->direct_asked) {
+        /* the default: quietly buffered, and no second try per block */
+        if (!__atomic_exchange_n(&d->direct_refused, 1, __ATOMIC_RELAXED))
+            LOG_DEBUG("posix DAL: the file system of %s/%s refuses "
+                      "O_DIRECT; using buffered I/O", d->root, path);
+        return;
+    }
+    if (!__atomic_exchange_n(&d->warned_direct, 1, __ATOMIC_RELAXED))
         LOG_WARN("posix DAL: the file system of %s/%s refuses O_DIRECT; "
                  "using buffered I/O", d->root, path);
 }
@@ -207,7 +252,8 @@ static void note_direct(struct px_dal *d, const char *path, int direct)
 static int create_tmp(struct px_dal *d, struct px_block *h, int rootfd)
 {
     h->io.fd = px_openat(rootfd, h->tmp, O_WRONLY | O_CREAT | O_EXCL |
-                         O_CLOEXEC, d->odirect, &h->io.direct);
+                         O_CLOEXEC, try_direct(d, d->direct_write),
+                         &h->io.direct);
     if (h->io.fd < 0)
         return h->io.fd;
     if (fchmod(h->io.fd, PX_MODE_BLOCK) == 0)
@@ -241,7 +287,7 @@ static int px_open_write(dal_t *dal, const struct dal_loc *loc,
         free_block(h);
         return rc;
     }
-    note_direct(d, dir, h->io.direct);
+    note_direct(d, dir, try_direct(d, d->direct_write), h->io.direct);
     *out = &h->base;
     return 0;
 }
@@ -281,8 +327,8 @@ static int open_block(struct px_dal *d, const char *path, struct px_block **out)
         return -ENOMEM;
     int rc = px_rootfd(d);
     if (rc >= 0)
-        rc = h->io.fd = px_openat(rc, path, O_RDONLY | O_CLOEXEC, d->odirect,
-                                  &h->io.direct);
+        rc = h->io.fd = px_openat(rc, path, O_RDONLY | O_CLOEXEC,
+                                  try_direct(d, d->direct_read), &h->io.direct);
     if (rc >= 0)
         rc = load_trailer(h);
     if (rc == -EBADMSG)
@@ -298,7 +344,7 @@ static int open_block(struct px_dal *d, const char *path, struct px_block **out)
         free_block(h);
         return rc;
     }
-    note_direct(d, path, h->io.direct);
+    note_direct(d, path, try_direct(d, d->direct_read), h->io.direct);
     *out = h;
     return 0;
 }
@@ -543,7 +589,7 @@ static const struct dal_ops px_ops = {
 static const struct dal_param_rule posix_params[] = {
     {"sec_root", DAL_P_ABS_PATH, 1, 0},
     {"dir_template", DAL_P_TEMPLATE, 1, 0},
-    {"odirect", DAL_P_YESNO, 0, 0},
+    {"odirect", DAL_P_TEXT, 0, 0},
     {NULL, 0, 0, 0},
 };
 
@@ -551,6 +597,6 @@ const struct dal_backend dal_backend_posix = {
     .type = "posix",
     .wrapper = 0,
     .params = posix_params,
-    .check = NULL,
+    .check = px_check,
     .create = posix_create,
 };

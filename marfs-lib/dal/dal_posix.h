@@ -23,9 +23,19 @@ struct px_dal {
     char *root;          /* sec_root without a trailing '/' (messages) */
     int rootfd;          /* O_PATH fd of sec_root, -1 until it exists */
     char *tmpl;          /* dir_template, without leading '/' */
-    int odirect;
+    int direct_write;    /* odirect: blocks written through O_DIRECT */
+    int direct_read;     /* odirect=yes: and read through it */
+    int direct_asked;    /* odirect was given: a refusal is worth a warning */
     int warned_direct;   /* O_DIRECT refusal already reported */
+    int direct_refused;  /* by default only: stop asking for O_DIRECT */
 };
+
+/* The odirect parameter: O_DIRECT for reads and writes, writes only
+ * (the default), or never. */
+enum { PX_DIRECT_NO, PX_DIRECT_WRITES, PX_DIRECT_YES };
+
+/* The mode the word v names, or -EINVAL. */
+int px_odirect_mode(const char *v);
 
 /* Modes of what the DAL creates below its root.  The root (0700) keeps
  * users out; below it, users' setuid programs holding the root's fd must

@@ -161,13 +161,33 @@ int px_openat(int dirfd, const char *path, int flags, int want_direct,
     return fd >= 0 ? fd : -errno;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
+/* Stop O_DIRECT on an open file. */
+static int undirect(struct px_io *io)
+{
+    int fl = fcntl(io->fd, F_GETFL);
+    if (fl < 0 || fcntl(io->fd, F_SETFL, fl & ~O_DIRECT) < 0)
+        return -errno;
+    io->direct = 0;
+    return 0;
+}
+
+/* Write all of p.  Some file systems accept O_DIRECT at open and refuse
+ * the writes (EINVAL): those bytes and the rest of the file are then
+ * written buffered (fsync still makes them durable), instead of failing
+ * the block. */
+static int write_all(struct px_io *io, const void *buf, size_t len)
 {
     const char *p = buf;
     while (len > 0) {
-        ssize_t n = write(fd, p, len);
+        ssize_t n = write(io->fd, p, len);
         if (n < 0 && errno == EINTR)
             continue;
+        if (n < 0 && errno == EINVAL && io->direct) {
+            int rc = undirect(io);
+            if (rc < 0)
+                return rc;
+            continue;
+        }
         if (n < 0)
             return -errno;
         if (n == 0)
@@ -190,7 +210,8 @@ static int ensure_bounce(struct px_io *io)
 }
 
 /* O_DIRECT append: aligned whole blocks straight from an aligned caller
- * buffer, everything else through the staging buffer. */
+ * buffer, everything else through the staging buffer (which keeps its
+ * order with later appends should O_DIRECT be dropped midway). */
 static int append_direct(struct px_io *io, const char *p, size_t len)
 {
     int rc = ensure_bounce(io);
@@ -198,7 +219,7 @@ static int append_direct(struct px_io *io, const char *p, size_t len)
         if (io->fill == 0 && len >= PX_ALIGN &&
             (uintptr_t)p % PX_ALIGN == 0) {
             size_t n = len & ~(size_t)(PX_ALIGN - 1);
-            rc = write_all(io->fd, p, n);
+            rc = write_all(io, p, n);
             p += n;
             len -= n;
             continue;
@@ -209,7 +230,7 @@ static int append_direct(struct px_io *io, const char *p, size_t len)
         p += take;
         len -= take;
         if (io->fill == PX_BOUNCE) {
-            rc = write_all(io->fd, io->bounce, PX_BOUNCE);
+            rc = write_all(io, io->bounce, PX_BOUNCE);
             io->fill = 0;
         }
     }
@@ -218,22 +239,22 @@ static int append_direct(struct px_io *io, const char *p, size_t len)
 
 int px_io_append(struct px_io *io, const void *buf, size_t len)
 {
-    return io->direct ? append_direct(io, buf, len)
-                      : write_all(io->fd, buf, len);
+    return io->direct || io->fill > 0 ? append_direct(io, buf, len)
+                                      : write_all(io, buf, len);
 }
 
+/* Write what is staged: its aligned head direct, the tail buffered. */
 int px_io_flush(struct px_io *io)
 {
-    if (!io->direct || io->fill == 0)
+    if (io->fill == 0)
         return 0;
-    size_t aligned = io->fill & ~(size_t)(PX_ALIGN - 1);
-    int rc = aligned ? write_all(io->fd, io->bounce, aligned) : 0;
+    size_t aligned = io->direct ? io->fill & ~(size_t)(PX_ALIGN - 1) : 0;
+    int rc = aligned ? write_all(io, io->bounce, aligned) : 0;
     if (rc == 0 && aligned < io->fill) {
-        int fl = fcntl(io->fd, F_GETFL);
-        if (fl < 0 || fcntl(io->fd, F_SETFL, fl & ~O_DIRECT) < 0)
-            return -errno;
-        io->direct = 0;
-        rc = write_all(io->fd, io->bounce + aligned, io->fill - aligned);
+        if (io->direct)
+            rc = undirect(io);
+        if (rc == 0)
+            rc = write_all(io, io->bounce + aligned, io->fill - aligned);
     }
     io->fill = 0;
     return rc;

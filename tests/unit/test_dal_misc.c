@@ -54,7 +54,8 @@ static void test_factory_errors(void **state)
     expect_create(&d.dal, -EINVAL, "dir_template 'c{c}' must contain {b}");
     dt_dal_param(&d, "odirect", "maybe");
     d.params[1].value = "b{b}";
-    expect_create(&d.dal, -EINVAL, "DAL 'posix': odirect 'maybe' is neither");
+    expect_create(&d.dal, -EINVAL,
+                  "DAL 'posix': odirect 'maybe' is not yes, no or writes");
 
     /* an inner error propagates and nothing leaks */
     dt_dal_init(&inner, "posix", NULL);

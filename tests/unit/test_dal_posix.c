@@ -23,7 +23,8 @@
  * relative to its data root's fd) ---------------------------------------- */
 
 static char no_direct_prefix[PATH_MAX];
-static int direct_opens;
+static int direct_opens;   /* O_DIRECT opens that succeeded */
+static int direct_tries;   /* opens that asked for O_DIRECT */
 
 /* Is dirfd/path below no_direct_prefix? */
 static int below_prefix(int dirfd, const char *path)
@@ -52,6 +53,8 @@ int openat(int dirfd, const char *path, int flags, ...)
     }
     if (real_openat == NULL)
         *(void **)&real_openat = dlsym(RTLD_NEXT, "openat");
+    if (flags & O_DIRECT)
+        __atomic_add_fetch(&direct_tries, 1, __ATOMIC_RELAXED);
     if ((flags & O_DIRECT) && no_direct_prefix[0] != '\0' &&
         below_prefix(dirfd, path)) {
         errno = EINVAL;
@@ -61,6 +64,24 @@ int openat(int dirfd, const char *path, int flags, ...)
     if (fd >= 0 && (flags & O_DIRECT))
         __atomic_add_fetch(&direct_opens, 1, __ATOMIC_RELAXED);
     return fd;
+}
+
+/* write(2) interposer: with refuse_direct_writes, a file system that
+ * takes O_DIRECT at open and refuses the writes (EINVAL) */
+static int refuse_direct_writes;
+static int refused_writes;
+
+ssize_t write(int fd, const void *buf, size_t len)
+{
+    static ssize_t (*real_write)(int, const void *, size_t);
+    if (real_write == NULL)
+        *(void **)&real_write = dlsym(RTLD_NEXT, "write");
+    if (refuse_direct_writes && (fcntl(fd, F_GETFL) & O_DIRECT)) {
+        __atomic_add_fetch(&refused_writes, 1, __ATOMIC_RELAXED);
+        errno = EINVAL;
+        return -1;
+    }
+    return real_write(fd, buf, len);
 }
 
 /* ---- fixture: 2+1 blocks, 1 pod, 2 caps, 2 scatters ------------------- */
@@ -75,18 +96,19 @@ struct fix {
 static const struct dal_loc L0 = {0, 0, 0, 0};
 static const struct dal_loc L1 = {0, 2, 1, 1};
 
-static int make_dal(struct fix *f, int odirect, int fix_dirs)
+/* odirect: the parameter's value, or NULL for the default (writes) */
+static int make_dal(struct fix *f, const char *odirect, int fix_dirs)
 {
     dt_posix(&f->d, f->root);
     if (odirect)
-        dt_dal_param(&f->d, "odirect", "yes");
+        dt_dal_param(&f->d, "odirect", odirect);
     int rc = dal_create(&f->d.dal, &f->r.repo, &f->dal);
     if (rc == 0 && fix_dirs)
         rc = f->dal->ops->verify(f->dal, 1);
     return rc;
 }
 
-static int setup_common(void **state, int odirect)
+static int setup_common(void **state, const char *odirect)
 {
     struct fix *f = calloc(1, sizeof(*f));
     dt_mkdtemp(f->root, sizeof(f->root));
@@ -98,12 +120,12 @@ static int setup_common(void **state, int odirect)
 
 static int setup(void **state)
 {
-    return setup_common(state, 0);
+    return setup_common(state, NULL);
 }
 
 static int setup_direct(void **state)
 {
-    return setup_common(state, 1);
+    return setup_common(state, "yes");
 }
 
 static int teardown(void **state)
@@ -620,6 +642,61 @@ static void test_odirect(void **state)
     assert_true(direct_opens >= 2);
 }
 
+/* The default and odirect=writes: blocks are written through O_DIRECT
+ * (one open per block) and read through the page cache; odirect=no never
+ * asks for it. */
+static void direct_modes_case(struct fix *f, const char *mode, int writes)
+{
+    dal_destroy(f->dal);
+    assert_int_equal(make_dal(f, mode, 0), 0);
+    direct_opens = direct_tries = 0;
+    direct_roundtrip(f);
+    assert_int_equal(direct_opens, writes);
+    assert_int_equal(direct_tries, writes);
+}
+
+static void test_odirect_modes(void **state)
+{
+    struct fix *f = *state;
+    direct_modes_case(f, NULL, 1);
+    direct_modes_case(f, "writes", 1);
+    direct_modes_case(f, "no", 0);
+    direct_modes_case(f, "yes", 2);   /* the write and the read */
+}
+
+/* By default a file system without O_DIRECT is used buffered without a
+ * warning, and asked once per DAL, not once per block. */
+static void test_odirect_default_fallback(void **state)
+{
+    struct fix *f = *state;
+    dal_destroy(f->dal);
+    dt_fmt(no_direct_prefix, sizeof(no_direct_prefix), "%s", f->root);
+    assert_int_equal(make_dal(f, NULL, 0), 0);
+    direct_opens = direct_tries = 0;
+    dt_log_capture();
+    direct_roundtrip(f);
+    assert_int_equal(dt_write(f->dal, &L1, "again", 10, 1, 10, NULL), 0);
+    assert_int_equal(dt_write(f->dal, &L0, "third", 10, 1, 10, NULL), 0);
+    char *log = dt_log_take();
+    assert_null(strstr(log, "refuses O_DIRECT"));
+    free(log);
+    assert_int_equal(direct_tries, 1);
+    assert_int_equal(direct_opens, 0);
+}
+
+/* O_DIRECT accepted at open, refused at the first write: the block is
+ * written buffered from there on, every byte in order. */
+static void test_odirect_write_refused(void **state)
+{
+    struct fix *f = *state;
+    direct_opens = refused_writes = 0;
+    refuse_direct_writes = 1;
+    direct_roundtrip(f);
+    refuse_direct_writes = 0;
+    assert_int_equal(direct_opens, 2);     /* write and read opened direct */
+    assert_int_equal(refused_writes, 1);   /* then dropped: asked once */
+}
+
 static void test_odirect_fallback(void **state)
 {
     struct fix *f = *state;
@@ -627,7 +704,7 @@ static void test_odirect_fallback(void **state)
     dt_fmt(no_direct_prefix, sizeof(no_direct_prefix), "%s", f->root);
     direct_opens = 0;
     dt_log_capture();
-    assert_int_equal(make_dal(f, 1, 0), 0);
+    assert_int_equal(make_dal(f, "yes", 0), 0);
     direct_roundtrip(f);
     assert_int_equal(dt_write(f->dal, &L1, "again", 10, 1, 10, NULL), 0);
     char *log = dt_log_take();
@@ -708,6 +785,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_list_stops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_odirect, setup_direct, teardown),
         cmocka_unit_test_setup_teardown(test_odirect_fallback, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_odirect_modes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_odirect_write_refused,
+                                        setup_direct, teardown),
+        cmocka_unit_test_setup_teardown(test_odirect_default_fallback, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
     };
