@@ -144,9 +144,11 @@ static size_t prepare(struct sread *r, size_t len, uint64_t off,
     uint64_t pf_off, pf_len;
     sread_ra_next(&r->ra, off, len, r->tag.size, stripe_bytes(r),
                   lim.readahead, &pf_off, &pf_len);
-    /* a small file's stripe holds its neighbours in a packed object:
-     * decode it whole, once, for all of them */
-    *how = r->tag.size < stripe_bytes(r) ? SCACHE_STRIPE
+    /* a small (packed) file: only the parts it lies in.  Its neighbours
+     * share its stripe, but readers seldom take them in pack order (a
+     * walk goes directory by directory in hash order): decoding whole
+     * stripes made pftool read 10x what it copied out of a 10+2 repo */
+    *how = r->tag.size < stripe_bytes(r) ? SCACHE_PARTS
          : r->ra.win == 0 ? SCACHE_BYPASS : SCACHE_ONCE;
     if (pf_len > 0)
         read_ahead(r, pf_off, pf_len);
