@@ -282,18 +282,22 @@ static int mf_rmdir(struct ep *ep, const char *path)
     return marfs_rmdir(ctx_of(ep), path);
 }
 
+/* A file open for reading answers through its open inode (no path
+ * resolution, no /proc lookup); others (-EBADF) by path. */
 static ssize_t mf_listxattr(struct ep *ep, const char *path, struct ep_file *f,
                             char *list, size_t size)
 {
-    (void)f;
-    return marfs_listxattr(ctx_of(ep), path, list, size);
+    ssize_t n = f && f->fh ? marfs_flistxattr(f->fh, list, size) : -EBADF;
+    return n != -EBADF ? n : marfs_listxattr(ctx_of(ep), path, list, size);
 }
 
 static ssize_t mf_getxattr(struct ep *ep, const char *path, struct ep_file *f,
                            const char *name, void *val, size_t size)
 {
-    (void)f;
-    return marfs_getxattr(ctx_of(ep), path, name, val, size);
+    ssize_t n = f && f->fh ? marfs_fgetxattr(f->fh, name, val, size)
+                           : -EBADF;
+    return n != -EBADF ? n
+                       : marfs_getxattr(ctx_of(ep), path, name, val, size);
 }
 
 static int mf_setxattr(struct ep *ep, const char *path, struct ep_file *f,

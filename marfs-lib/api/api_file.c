@@ -570,12 +570,12 @@ int marfs_abort(marfs_fh_t *fh)
 
 /* ---- reading ------------------------------------------------------------ */
 
-static int open_read(marfs_ctx_t *ctx, marfs_fh_t *fh)
+/* The inode under the resolved fh->ap: fh->fd, or -errno (-ELOOP: a
+ * symbolic link). */
+static int open_inode(marfs_ctx_t *ctx, marfs_fh_t *fh)
 {
     int pfd, rc;
     char name[NAME_MAX + 1];
-    if ((rc = api_resolve_follow(ctx, fh->path, NEED_RM | NEED_RD, &fh->ap)) < 0)
-        return rc;
     for (int tries = 0;; tries++) {
         if ((rc = api_parent(&fh->ap, &pfd, name)) < 0)
             return rc;
@@ -585,10 +585,28 @@ static int open_read(marfs_ctx_t *ctx, marfs_fh_t *fh)
         api_parent_done(fh->ctx, pfd);
         /* a cached parent another process removed: resolve it again */
         if (rc != -ENOENT || tries > 0 || !api_parent_stale(ctx))
-            break;
+            return rc;
     }
+}
+
+/* Open the path as it is (O_NOFOLLOW) and follow symbolic links only
+ * when that fails: a readlinkat probe of every path cost a system call
+ * per file opened. */
+static int open_read(marfs_ctx_t *ctx, marfs_fh_t *fh)
+{
+    unsigned need = NEED_RM | NEED_RD;
+    int rc = api_resolve(ctx, fh->path, need, &fh->ap);
+    if (rc == 0)
+        rc = open_inode(ctx, fh);
+    /* a symbolic link (-ELOOP), or a path whose link's namespace says
+     * no while its target's may say yes: the old way, following */
+    if (rc < 0 && (rc = api_resolve_follow(ctx, fh->path, need,
+                                           &fh->ap)) == 0)
+        rc = open_inode(ctx, fh);
+    if (rc < 0)
+        return rc;
     struct stat st;
-    if (rc == 0 && fstat(fh->fd, &st) == 0 && !S_ISREG(st.st_mode))
+    if (fstat(fh->fd, &st) == 0 && !S_ISREG(st.st_mode))
         rc = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
     if (rc == 0)
         rc = api_read_tag(fh->fd, NULL, &fh->tag);

@@ -113,6 +113,21 @@ static ssize_t filter_list(char *list, ssize_t len)
     return out;
 }
 
+/* The caller's answer from a full list of n bytes (or -errno) in buf:
+ * filtered first, so the caller's size applies to what it gets. */
+static ssize_t list_out(ssize_t n, char *buf, char *list, size_t size)
+{
+    if (n < 0)
+        return n;
+    n = filter_list(buf, n);
+    if (size == 0)
+        return n;
+    if ((size_t)n > size)
+        return -ERANGE;
+    memcpy(list, buf, (size_t)n);
+    return n;
+}
+
 ssize_t marfs_listxattr(marfs_ctx_t *ctx, const char *path, char *list,
                         size_t size)
 {
@@ -122,20 +137,40 @@ ssize_t marfs_listxattr(marfs_ctx_t *ctx, const char *path, char *list,
     int rc = xattr_path(ctx, path, NEED_RM, &pfd, ppath, &follow);
     if (rc < 0)
         return rc;
-    /* Read the full list to filter it: the caller's size applies to the
-     * filtered result. */
     ssize_t n = follow ? listxattr(ppath, buf, sizeof(buf))
                        : llistxattr(ppath, buf, sizeof(buf));
+    int err = errno;
     api_parent_done(ctx, pfd);
-    if (n < 0)
-        return -errno;
-    n = filter_list(buf, n);
-    if (size == 0)
-        return n;
-    if ((size_t)n > size)
-        return -ERANGE;
-    memcpy(list, buf, (size_t)n);
-    return n;
+    return list_out(n < 0 ? -err : n, buf, list, size);
+}
+
+/* The open inode of a reader: its xattrs without resolving its path
+ * again (pftool copies a file's xattrs while it reads it). */
+static int reader_fd(const marfs_fh_t *fh)
+{
+    return fh->kind == FH_READ && fh->fd >= 0 ? fh->fd : -EBADF;
+}
+
+ssize_t marfs_fgetxattr(marfs_fh_t *fh, const char *name, void *value,
+                        size_t size)
+{
+    int fd = reader_fd(fh);
+    if (fd < 0)
+        return fd;
+    if (internal_name(name))
+        return -ENODATA;
+    ssize_t n = fgetxattr(fd, name, value, size);
+    return n < 0 ? -errno : n;
+}
+
+ssize_t marfs_flistxattr(marfs_fh_t *fh, char *list, size_t size)
+{
+    char buf[65536];
+    int fd = reader_fd(fh);
+    if (fd < 0)
+        return fd;
+    ssize_t n = flistxattr(fd, buf, sizeof(buf));
+    return list_out(n < 0 ? -errno : n, buf, list, size);
 }
 
 int marfs_fsetxattr(marfs_fh_t *fh, const char *name, const void *value,

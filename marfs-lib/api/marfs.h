@@ -270,6 +270,11 @@ int marfs_setxattr(marfs_ctx_t *ctx, const char *path, const char *name,
                    const void *value, size_t size, int flags);
 ssize_t marfs_listxattr(marfs_ctx_t *ctx, const char *path, char *list,
                         size_t size);
+/* The same of a file open for reading (marfs_open O_RDONLY; others:
+ * -EBADF), through its open inode: no path resolution. */
+ssize_t marfs_fgetxattr(marfs_fh_t *fh, const char *name, void *value,
+                        size_t size);
+ssize_t marfs_flistxattr(marfs_fh_t *fh, char *list, size_t size);
 int marfs_removexattr(marfs_ctx_t *ctx, const char *path, const char *name);
 
 /* f_files/f_blocks report the namespace's quotas (or totals when

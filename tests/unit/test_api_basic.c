@@ -742,14 +742,21 @@ static void test_nlink_posix(void **state)
 
 /* ---- attributes ---------------------------------------------------------- */
 
+/* An 8-byte file of zeros at path with user.color = "blue". */
+static void colored_file(struct at_env *env, const char *path)
+{
+    uint8_t d[8] = {0};
+    at_write(env->ctx, path, d, 8);
+    assert_int_equal(marfs_setxattr(env->ctx, path, "user.color", "blue", 4,
+                                    0), 0);
+}
+
 static void test_xattrs(void **state)
 {
     struct at_env *env = *state;
     uint8_t d[8] = {0};
     char buf[256];
-    at_write(env->ctx, at_p("/xa"), d, 8);
-    assert_int_equal(marfs_setxattr(env->ctx, at_p("/xa"), "user.color",
-                                    "blue", 4, 0), 0);
+    colored_file(env, at_p("/xa"));
     assert_int_equal(marfs_setxattr(env->ctx, at_p("/xa"), "user.empty", "",
                                     0, 0), 0);
     assert_int_equal(marfs_getxattr(env->ctx, at_p("/xa"), "user.color", buf,
@@ -810,6 +817,42 @@ static void test_xattrs(void **state)
 }
 
 /* xattrs on a namespace root (the directory at mnt_top or a child's). */
+/* Through a reader's handle: the same names and values as by path, the
+ * library's own hidden; a writer's handle has none (-EBADF); a file
+ * opened through a symbolic link answers for its target. */
+static void test_fxattrs(void **state)
+{
+    struct at_env *env = *state;
+    char buf[256];
+    colored_file(env, at_p("/fx"));
+    assert_int_equal(marfs_symlink(env->ctx, "fx", at_p("/fx-link")), 0);
+    const char *paths[] = {at_p("/fx"), at_p("/fx-link")};
+    for (int i = 0; i < 2; i++) {
+        marfs_fh_t *fh;
+        assert_int_equal(marfs_open(env->ctx, paths[i], O_RDONLY, &fh), 0);
+        assert_int_equal(marfs_flistxattr(fh, NULL, 0),
+                         (ssize_t)sizeof("user.color"));
+        assert_int_equal(marfs_flistxattr(fh, buf, sizeof(buf)),
+                         (ssize_t)sizeof("user.color"));
+        assert_string_equal(buf, "user.color");
+        assert_int_equal(marfs_flistxattr(fh, buf, 3), -ERANGE);
+        assert_int_equal(marfs_fgetxattr(fh, "user.color", buf, sizeof(buf)),
+                         4);
+        assert_memory_equal(buf, "blue", 4);
+        assert_int_equal(marfs_fgetxattr(fh, "user.none", buf, sizeof(buf)),
+                         -ENODATA);
+        assert_int_equal(marfs_fgetxattr(fh, FTAG_XATTR, buf, sizeof(buf)),
+                         -ENODATA);
+        assert_int_equal(marfs_close(fh), 0);
+    }
+    marfs_fh_t *w;
+    assert_int_equal(marfs_creat(env->ctx, at_p("/fx-new"), 0644, NULL, &w), 0);
+    assert_int_equal(marfs_flistxattr(w, buf, sizeof(buf)), -EBADF);
+    assert_int_equal(marfs_fgetxattr(w, "user.color", buf, sizeof(buf)),
+                     -EBADF);
+    assert_int_equal(marfs_close(w), 0);
+}
+
 static void test_xattr_ns_root(void **state)
 {
     struct at_env *env = *state;
@@ -1073,6 +1116,7 @@ int main(void)
         cmocka_unit_test(test_hard_links),
         cmocka_unit_test(test_nlink_posix),
         cmocka_unit_test(test_xattrs),
+        cmocka_unit_test(test_fxattrs),
         cmocka_unit_test(test_xattr_ns_root),
         cmocka_unit_test(test_chmod_chown_utimens),
         cmocka_unit_test(test_truncate),
