@@ -33,6 +33,8 @@ struct px_block {
     char *tmp;           /* write: the temporary being written */
     uint64_t len;        /* data bytes written / in the block */
     uint64_t wb_from;    /* write: writeback not yet started from here */
+    int go_direct;       /* write, odirect=auto: O_DIRECT once past
+                            PX_DIRECT_AFTER bytes */
     int64_t mtime;
     int has_meta;
     uint32_t mlen;
@@ -104,12 +106,14 @@ int px_odirect_mode(const char *v)
         return PX_DIRECT_YES;
     if (strcmp(v, "writes") == 0)
         return PX_DIRECT_WRITES;
+    if (strcmp(v, "auto") == 0)
+        return PX_DIRECT_AUTO;
     if (strcmp(v, "no") == 0)
         return PX_DIRECT_NO;
     return -EINVAL;
 }
 
-/* Config check: odirect is one of its three words. */
+/* Config check: odirect is one of its four words. */
 static void px_check(struct dal_check_ctx *cx, const struct mcfg_dal *cfg,
                      const struct mcfg_repo *repo)
 {
@@ -117,8 +121,8 @@ static void px_check(struct dal_check_ctx *cx, const struct mcfg_dal *cfg,
     for (size_t i = 0; i < cfg->nparams; i++) {
         const struct mcfg_param *p = &cfg->params[i];
         if (strcmp(p->key, "odirect") == 0 && px_odirect_mode(p->value) < 0)
-            dal_check_error(cx, p->line, p->key, "'%s' is not yes, no or "
-                            "writes", p->value);
+            dal_check_error(cx, p->line, p->key, "'%s' is not auto, yes, "
+                            "writes or no", p->value);
     }
 }
 
@@ -140,16 +144,19 @@ static int px_params(struct px_dal *d, const struct mcfg_dal *cfg)
         return -EINVAL;
     }
     if (od != NULL && px_odirect_mode(od) < 0) {
-        LOG_ERR("%s: odirect '%s' is not yes, no or writes", name, od);
+        LOG_ERR("%s: odirect '%s' is not auto, yes, writes or no", name,
+                od);
         return -EINVAL;
     }
-    /* Unset means writes: every block is fsynced when published anyway,
-     * so the page cache only adds a copy and a slow writeback; reads keep
-     * it (readahead, and blocks read again soon). */
-    int mode = od != NULL ? px_odirect_mode(od) : PX_DIRECT_WRITES;
-    d->direct_write = mode != PX_DIRECT_NO;
+    /* Unset means auto: every block is fsynced when published, so for a
+     * big block the page cache only adds a copy and a writeback slower
+     * than direct writes; a small one (a packed object's) is written
+     * before its fsync either way, and one stream waits on each direct
+     * write.  Reads keep the cache (readahead, re-reads). */
+    int mode = od != NULL ? px_odirect_mode(od) : PX_DIRECT_AUTO;
+    d->direct_write = mode == PX_DIRECT_WRITES || mode == PX_DIRECT_YES;
+    d->direct_late = mode == PX_DIRECT_AUTO;
     d->direct_read = mode == PX_DIRECT_YES;
-    d->direct_asked = od != NULL && mode != PX_DIRECT_NO;
     while (*tmpl == '/')
         tmpl++;              /* block directories are below the root */
     d->root = strdup(root);
@@ -223,26 +230,12 @@ static void free_block(struct px_block *h)
     free(h);
 }
 
-/* Whether to try O_DIRECT for a block opened to write (read). */
-static int try_direct(struct px_dal *d, int want)
-{
-    return want && !__atomic_load_n(&d->direct_refused, __ATOMIC_RELAXED);
-}
-
 /* Tell once per DAL that O_DIRECT was asked for but is not available. */
 static void note_direct(struct px_dal *d, const char *path, int want,
                         int direct)
 {
-    if (!want || direct)
-        return;
-    if (!d->direct_asked) {
-        /* the default: quietly buffered, and no second try per block */
-        if (!__atomic_exchange_n(&d->direct_refused, 1, __ATOMIC_RELAXED))
-            LOG_DEBUG("posix DAL: the file system of %s/%s refuses "
-                      "O_DIRECT; using buffered I/O", d->root, path);
-        return;
-    }
-    if (!__atomic_exchange_n(&d->warned_direct, 1, __ATOMIC_RELAXED))
+    if (want && !direct &&
+        !__atomic_exchange_n(&d->warned_direct, 1, __ATOMIC_RELAXED))
         LOG_WARN("posix DAL: the file system of %s/%s refuses O_DIRECT; "
                  "using buffered I/O", d->root, path);
 }
@@ -252,8 +245,7 @@ static void note_direct(struct px_dal *d, const char *path, int want,
 static int create_tmp(struct px_dal *d, struct px_block *h, int rootfd)
 {
     h->io.fd = px_openat(rootfd, h->tmp, O_WRONLY | O_CREAT | O_EXCL |
-                         O_CLOEXEC, try_direct(d, d->direct_write),
-                         &h->io.direct);
+                         O_CLOEXEC, d->direct_write, &h->io.direct);
     if (h->io.fd < 0)
         return h->io.fd;
     if (fchmod(h->io.fd, PX_MODE_BLOCK) == 0)
@@ -287,7 +279,8 @@ static int px_open_write(dal_t *dal, const struct dal_loc *loc,
         free_block(h);
         return rc;
     }
-    note_direct(d, dir, try_direct(d, d->direct_write), h->io.direct);
+    note_direct(d, dir, d->direct_write, h->io.direct);
+    h->go_direct = d->direct_late;
     *out = &h->base;
     return 0;
 }
@@ -328,7 +321,7 @@ static int open_block(struct px_dal *d, const char *path, struct px_block **out)
     int rc = px_rootfd(d);
     if (rc >= 0)
         rc = h->io.fd = px_openat(rc, path, O_RDONLY | O_CLOEXEC,
-                                  try_direct(d, d->direct_read), &h->io.direct);
+                                  d->direct_read, &h->io.direct);
     if (rc >= 0)
         rc = load_trailer(h);
     if (rc == -EBADMSG)
@@ -344,7 +337,7 @@ static int open_block(struct px_dal *d, const char *path, struct px_block **out)
         free_block(h);
         return rc;
     }
-    note_direct(d, path, try_direct(d, d->direct_read), h->io.direct);
+    note_direct(d, path, d->direct_read, h->io.direct);
     *out = h;
     return 0;
 }
@@ -381,18 +374,45 @@ static void start_writeback(struct px_block *h)
     h->wb_from = h->len;
 }
 
+/* odirect=auto: past PX_DIRECT_AFTER bytes, the block writes the bytes
+ * up to the next aligned offset buffered and the rest through O_DIRECT
+ * (consumes them from *p, *n).  A refusal leaves it buffered. */
+static int late_direct(struct px_block *h, const char **p, size_t *n)
+{
+    if (!h->go_direct || h->len + *n < PX_DIRECT_AFTER)
+        return 0;
+    size_t pad = (size_t)(-h->len & (PX_ALIGN - 1));
+    if (pad > *n)
+        return 0;               /* no aligned offset in this put */
+    int rc = pad ? px_io_append(&h->io, *p, pad) : 0;
+    if (rc < 0)
+        return rc;
+    h->len += pad;
+    *p += pad;
+    *n -= pad;
+    h->go_direct = 0;
+    if ((rc = px_io_direct_on(&h->io)) < 0)
+        LOG_DEBUG("posix DAL: block %s/%s stays buffered: %s", root_of(h),
+                  h->tmp, strerror(-rc));
+    return 0;
+}
+
 static ssize_t px_put(dal_block_t *blk, const void *buf, size_t len)
 {
     struct px_block *h = (struct px_block *)blk;
     if (!h->writing)
         return -EBADF;
-    int rc = px_io_append(&h->io, buf, len);
+    const char *p = buf;
+    size_t n = len;
+    int rc = late_direct(h, &p, &n);
+    if (rc == 0)
+        rc = px_io_append(&h->io, p, n);
     if (rc < 0) {
         LOG_ERR("posix DAL: writing block %s/%s at offset %" PRIu64 ": %s",
                 root_of(h), h->tmp, h->len, strerror(-rc));
         return rc;
     }
-    h->len += len;
+    h->len += n;
     start_writeback(h);
     return (ssize_t)len;
 }

@@ -161,6 +161,15 @@ int px_openat(int dirfd, const char *path, int flags, int want_direct,
     return fd >= 0 ? fd : -errno;
 }
 
+int px_io_direct_on(struct px_io *io)
+{
+    int fl = fcntl(io->fd, F_GETFL);
+    if (fl < 0 || fcntl(io->fd, F_SETFL, fl | O_DIRECT) < 0)
+        return -errno;
+    io->direct = 1;
+    return 0;
+}
+
 /* Stop O_DIRECT on an open file. */
 static int undirect(struct px_io *io)
 {

@@ -55,7 +55,7 @@ static void test_factory_errors(void **state)
     dt_dal_param(&d, "odirect", "maybe");
     d.params[1].value = "b{b}";
     expect_create(&d.dal, -EINVAL,
-                  "DAL 'posix': odirect 'maybe' is not yes, no or writes");
+                  "DAL 'posix': odirect 'maybe' is not auto, yes, writes or no");
 
     /* an inner error propagates and nothing leaks */
     dt_dal_init(&inner, "posix", NULL);

@@ -70,16 +70,20 @@ int openat(int dirfd, const char *path, int flags, ...)
  * takes O_DIRECT at open and refuses the writes (EINVAL) */
 static int refuse_direct_writes;
 static int refused_writes;
+static int direct_writes;   /* writes on a descriptor with O_DIRECT */
 
 ssize_t write(int fd, const void *buf, size_t len)
 {
     static ssize_t (*real_write)(int, const void *, size_t);
     if (real_write == NULL)
         *(void **)&real_write = dlsym(RTLD_NEXT, "write");
-    if (refuse_direct_writes && (fcntl(fd, F_GETFL) & O_DIRECT)) {
-        __atomic_add_fetch(&refused_writes, 1, __ATOMIC_RELAXED);
-        errno = EINVAL;
-        return -1;
+    if (fcntl(fd, F_GETFL) & O_DIRECT) {
+        if (refuse_direct_writes) {
+            __atomic_add_fetch(&refused_writes, 1, __ATOMIC_RELAXED);
+            errno = EINVAL;
+            return -1;
+        }
+        __atomic_add_fetch(&direct_writes, 1, __ATOMIC_RELAXED);
     }
     return real_write(fd, buf, len);
 }
@@ -642,9 +646,9 @@ static void test_odirect(void **state)
     assert_true(direct_opens >= 2);
 }
 
-/* The default and odirect=writes: blocks are written through O_DIRECT
- * (one open per block) and read through the page cache; odirect=no never
- * asks for it. */
+/* odirect=writes: blocks are opened with O_DIRECT to write, read
+ * through the page cache; yes: both; no, auto and the default: a block
+ * of about 1 MiB is never opened with it. */
 static void direct_modes_case(struct fix *f, const char *mode, int writes)
 {
     dal_destroy(f->dal);
@@ -658,30 +662,51 @@ static void direct_modes_case(struct fix *f, const char *mode, int writes)
 static void test_odirect_modes(void **state)
 {
     struct fix *f = *state;
-    direct_modes_case(f, NULL, 1);
+    direct_modes_case(f, NULL, 0);
+    direct_modes_case(f, "auto", 0);
     direct_modes_case(f, "writes", 1);
     direct_modes_case(f, "no", 0);
     direct_modes_case(f, "yes", 2);   /* the write and the read */
 }
 
-/* By default a file system without O_DIRECT is used buffered without a
- * warning, and asked once per DAL, not once per block. */
-static void test_odirect_default_fallback(void **state)
+/* A block of n bytes written in puts of 65,540 bytes (never aligned
+ * after the first) from an unaligned buffer, read back whole; the
+ * writes that went through O_DIRECT. */
+static int late_case(struct fix *f, size_t n)
+{
+    dal_t *dal = f->dal;
+    dal_block_t *b;
+    unsigned char *buf = malloc(n + 1);
+    assert_non_null(buf);
+    dt_fill(buf + 1, n, 4, 0);
+    direct_writes = direct_opens = 0;
+    assert_int_equal(dal->ops->open_write(dal, &L0, "late", &b), 0);
+    for (size_t off = 0; off < n; off += 65540) {
+        size_t k = n - off < 65540 ? n - off : 65540;
+        assert_int_equal(dal->ops->put(b, buf + 1 + off, k), (ssize_t)k);
+    }
+    assert_int_equal(dal->ops->close(b), 0);
+    int writes = direct_writes;
+    assert_int_equal(direct_opens, 0);
+    assert_int_equal(dal->ops->open_read(dal, &L0, "late", &b), 0);
+    assert_int_equal(dt_check(b, 0, n + 10, 4), (ssize_t)n);
+    assert_int_equal(dal->ops->close(b), 0);
+    assert_int_equal(dal->ops->del(dal, &L0, "late"), 0);
+    free(buf);
+    return writes;
+}
+
+/* odirect=auto (the default): a block turns to O_DIRECT past its first
+ * 8 MiB, at an aligned offset, every byte in place; a smaller one stays
+ * buffered. */
+static void test_odirect_auto(void **state)
 {
     struct fix *f = *state;
-    dal_destroy(f->dal);
-    dt_fmt(no_direct_prefix, sizeof(no_direct_prefix), "%s", f->root);
-    assert_int_equal(make_dal(f, NULL, 0), 0);
-    direct_opens = direct_tries = 0;
-    dt_log_capture();
-    direct_roundtrip(f);
-    assert_int_equal(dt_write(f->dal, &L1, "again", 10, 1, 10, NULL), 0);
-    assert_int_equal(dt_write(f->dal, &L0, "third", 10, 1, 10, NULL), 0);
-    char *log = dt_log_take();
-    assert_null(strstr(log, "refuses O_DIRECT"));
-    free(log);
-    assert_int_equal(direct_tries, 1);
-    assert_int_equal(direct_opens, 0);
+    assert_int_equal(late_case(f, (8u << 20) - 5), 0);
+    int w = late_case(f, (12u << 20) + 7);
+    /* the 4 MiB past the switch, in 1 MiB staged writes (the tail is
+     * written after clearing O_DIRECT) */
+    assert_true(w >= 3 && w <= 5);
 }
 
 /* O_DIRECT accepted at open, refused at the first write: the block is
@@ -789,8 +814,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_odirect_modes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_odirect_write_refused,
                                         setup_direct, teardown),
-        cmocka_unit_test_setup_teardown(test_odirect_default_fallback, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_odirect_auto, setup, teardown),
         cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
     };
     return cmocka_run_group_tests_name("dal_posix", tests, NULL, NULL);
