@@ -598,10 +598,10 @@ static int open_read(marfs_ctx_t *ctx, marfs_fh_t *fh)
     int rc = api_resolve(ctx, fh->path, need, &fh->ap);
     if (rc == 0)
         rc = open_inode(ctx, fh);
-    /* a symbolic link (-ELOOP), or a path whose link's namespace says
-     * no while its target's may say yes: the old way, following */
-    if (rc < 0 && (rc = api_resolve_follow(ctx, fh->path, need,
-                                           &fh->ap)) == 0)
+    /* a symbolic link (-ELOOP), or a link whose namespace says no while
+     * its target's may say yes: the old way, following */
+    if ((rc == -ELOOP || rc == -EACCES || rc == -EPERM) &&
+        (rc = api_resolve_follow(ctx, fh->path, need, &fh->ap)) == 0)
         rc = open_inode(ctx, fh);
     if (rc < 0)
         return rc;

@@ -100,7 +100,14 @@ static char *tmp_path(const char *path)
 
 /* ---- create / destroy ------------------------------------------------- */
 
-int px_odirect_mode(const char *v)
+/* The odirect parameter: O_DIRECT for reads and writes, for writes
+ * only, for the writes of a block past its first PX_DIRECT_AFTER bytes
+ * (auto, the default), or never. */
+enum { PX_DIRECT_NO, PX_DIRECT_AUTO, PX_DIRECT_WRITES, PX_DIRECT_YES };
+#define PX_DIRECT_AFTER (8u << 20)
+
+/* The mode the word v names, or -EINVAL. */
+static int px_odirect_mode(const char *v)
 {
     if (strcmp(v, "yes") == 0)
         return PX_DIRECT_YES;
@@ -391,7 +398,7 @@ static int late_direct(struct px_block *h, const char **p, size_t *n)
     *p += pad;
     *n -= pad;
     h->go_direct = 0;
-    if ((rc = px_io_direct_on(&h->io)) < 0)
+    if ((rc = px_io_set_direct(&h->io, 1)) < 0)
         LOG_DEBUG("posix DAL: block %s/%s stays buffered: %s", root_of(h),
                   h->tmp, strerror(-rc));
     return 0;

@@ -24,19 +24,10 @@ struct px_dal {
     int rootfd;          /* O_PATH fd of sec_root, -1 until it exists */
     char *tmpl;          /* dir_template, without leading '/' */
     int direct_write;    /* odirect: blocks written through O_DIRECT */
-    int direct_late;     /* odirect=auto: from PX_DIRECT_AFTER bytes on */
+    int direct_late;     /* odirect=auto: past a block's first 8 MiB */
     int direct_read;     /* odirect=yes: and read through it */
     int warned_direct;   /* O_DIRECT refusal already reported */
 };
-
-/* The odirect parameter: O_DIRECT for reads and writes, for writes
- * only, for the writes of a block past its first PX_DIRECT_AFTER bytes
- * (auto, the default), or never. */
-enum { PX_DIRECT_NO, PX_DIRECT_AUTO, PX_DIRECT_WRITES, PX_DIRECT_YES };
-#define PX_DIRECT_AFTER (8u << 20)
-
-/* The mode the word v names, or -EINVAL. */
-int px_odirect_mode(const char *v);
 
 /* Modes of what the DAL creates below its root.  The root (0700) keeps
  * users out; below it, users' setuid programs holding the root's fd must
@@ -117,9 +108,9 @@ int px_openat(int dirfd, const char *path, int flags, int want_direct,
 int px_io_append(struct px_io *io, const void *buf, size_t len);
 /* Write out what is staged, ending O_DIRECT for the unaligned tail. */
 int px_io_flush(struct px_io *io);
-/* Turn O_DIRECT on for what follows (the file offset must be aligned):
- * 0, or -errno with the file still buffered. */
-int px_io_direct_on(struct px_io *io);
+/* Turn O_DIRECT on (the file offset must be aligned) or off for what
+ * follows: 0, or -errno with the mode unchanged. */
+int px_io_set_direct(struct px_io *io, int on);
 /* Read len bytes at off (fewer only at end of file); bytes or -errno. */
 ssize_t px_io_pread(struct px_io *io, void *buf, size_t len, uint64_t off);
 /* Close the fd (if open) and free the staging buffer; 0 or -errno. */

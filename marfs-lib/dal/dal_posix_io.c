@@ -161,22 +161,13 @@ int px_openat(int dirfd, const char *path, int flags, int want_direct,
     return fd >= 0 ? fd : -errno;
 }
 
-int px_io_direct_on(struct px_io *io)
+int px_io_set_direct(struct px_io *io, int on)
 {
     int fl = fcntl(io->fd, F_GETFL);
-    if (fl < 0 || fcntl(io->fd, F_SETFL, fl | O_DIRECT) < 0)
+    if (fl < 0 ||
+        fcntl(io->fd, F_SETFL, on ? fl | O_DIRECT : fl & ~O_DIRECT) < 0)
         return -errno;
-    io->direct = 1;
-    return 0;
-}
-
-/* Stop O_DIRECT on an open file. */
-static int undirect(struct px_io *io)
-{
-    int fl = fcntl(io->fd, F_GETFL);
-    if (fl < 0 || fcntl(io->fd, F_SETFL, fl & ~O_DIRECT) < 0)
-        return -errno;
-    io->direct = 0;
+    io->direct = on;
     return 0;
 }
 
@@ -192,7 +183,7 @@ static int write_all(struct px_io *io, const void *buf, size_t len)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && errno == EINVAL && io->direct) {
-            int rc = undirect(io);
+            int rc = px_io_set_direct(io, 0);
             if (rc < 0)
                 return rc;
             continue;
@@ -261,7 +252,7 @@ int px_io_flush(struct px_io *io)
     int rc = aligned ? write_all(io, io->bounce, aligned) : 0;
     if (rc == 0 && aligned < io->fill) {
         if (io->direct)
-            rc = undirect(io);
+            rc = px_io_set_direct(io, 0);
         if (rc == 0)
             rc = write_all(io, io->bounce + aligned, io->fill - aligned);
     }
