@@ -7,8 +7,11 @@
  * an oversubscribed node takes the core from a worker.  Receives poll
  * with MPI_Iprobe a few times, then back off to nanosleep (naps of up to
  * 0.2 ms while work flows, 2 ms once idle); any message resets the
- * back-off.  Each empty MPI_Iprobe costs a sched_yield when Open MPI
- * knows the node is oversubscribed, so the spinning is kept short.
+ * back-off.  Collectives (start-up, the final exit code) are the
+ * non-blocking kind completed the same way (msg_complete).  Open MPI's
+ * mpi_yield_when_idle would add a sched_yield to every empty probe --
+ * 100,000 a run on a 4-rank sync -- so the front-ends turn it off: the
+ * naps here are the politeness.
  *
  * Also here: noticing that mpirun is gone (check_parent), because an idle
  * rank spends its life in these loops.
@@ -261,6 +264,23 @@ int msg_wait_for(struct msg *m, double timeout)
 void msg_wait(struct msg *m)
 {
     msg_wait_for(m, -1);
+}
+
+void msg_complete(MPI_Request *req)
+{
+    long ns = SLEEP_MIN_NS;
+    int polls = 0, done = 0;
+    double slept = 0;
+    for (;;) {
+        MPI_Test(req, &done, MPI_STATUS_IGNORE);
+        if (done)
+            return;
+        if (++polls <= SPIN_POLLS)
+            continue;
+        sleep_ns(ns);
+        slept += ns / 1e9;
+        ns = next_nap(ns, slept);
+    }
 }
 
 void msg_free(struct msg *m)

@@ -7,6 +7,7 @@
 #ifndef PFTOOL_MSG_H
 #define PFTOOL_MSG_H
 
+#include <mpi.h>
 #include <stddef.h>
 
 #include "pbuf.h"
@@ -52,6 +53,10 @@ void msg_wait(struct msg *m);
 /* Same, for at most timeout seconds: 1 with a message, 0 on timeout. */
 int msg_wait_for(struct msg *m, double timeout);
 void msg_free(struct msg *m);
+/* Complete a non-blocking collective (MPI_Ibcast...), napping like a
+ * receive: a blocking collective would spin, and with yield_when_idle
+ * off (the front-ends' default) take a core from the ranks working. */
+void msg_complete(MPI_Request *req);
 /* Nanoseconds slept waiting, for the idle statistics (debug log). */
 unsigned long long msg_idle_ns(void);
 

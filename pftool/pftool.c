@@ -20,6 +20,7 @@
 
 #include "endpoint.h"
 #include "log.h"
+#include "msg.h"
 #include "output.h"
 #include "rank0.h"
 #include "pftool.h"
@@ -80,7 +81,9 @@ static int open_endpoints(struct pf_job *job)
 static int agree(int rc)
 {
     int worst = rc;
-    MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    MPI_Request req;
+    MPI_Iallreduce(&rc, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD, &req);
+    msg_complete(&req);
     return worst;
 }
 
@@ -165,7 +168,9 @@ int main(int argc, char **argv)
         case PF_ROLE_OUTPUT: output_run(&job); break;
         default: worker_run(&job); break;
         }
-        MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+        MPI_Request req;
+        MPI_Ibcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD, &req);
+        msg_complete(&req);
     } else if (rc < 0) {
         rc = PF_EXIT_OK;                 /* --help */
     }

@@ -16,6 +16,7 @@
 
 #include "endpoint.h"
 #include "log.h"
+#include "msg.h"
 #include "pbuf.h"
 #include "pftool.h"
 
@@ -167,12 +168,15 @@ static int make_local(struct pf_job *job)
 static void bcast_pbuf(struct pbuf *b)
 {
     uint64_t len = b->len;
-    MPI_Bcast(&len, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+    MPI_Request req;
+    MPI_Ibcast(&len, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD, &req);
+    msg_complete(&req);
     if (b->len < len) {
         pbuf_init(b, len);
         b->len = len;
     }
-    MPI_Bcast(b->data, (int)len, MPI_BYTE, 0, MPI_COMM_WORLD);
+    MPI_Ibcast(b->data, (int)len, MPI_BYTE, 0, MPI_COMM_WORLD, &req);
+    msg_complete(&req);
 }
 
 /* Rank 0 decides (returns <0 on a usage error), everyone receives. */

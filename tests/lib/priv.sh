@@ -101,7 +101,7 @@ as_user() {
         PFTOOL_CONF=/dev/null OMPI_MCA_rmaps_base_oversubscribe=1 \
         OMPI_MCA_pml=ob1 OMPI_MCA_btl=self,vader \
         OMPI_MCA_btl_vader_backing_directory="$PF_SHM" \
-        OMPI_MCA_mpi_yield_when_idle=1 "$@")
+        OMPI_MCA_mpi_yield_when_idle=0 "$@")
 }
 
 # user_files USER DIR...: entries below DIR not owned by USER (should
