@@ -20,6 +20,11 @@ pftool_pftool_CPPFLAGS = -D_GNU_SOURCE -I$(LIBDIR)/util -I$(LIBDIR)/config \
 	-I$(LIBDIR)/api $(MPI_CFLAGS)
 pftool_pftool_LDADD = $(MARFS_STATIC_LIBS) $(MPI_LIBS)
 
+# Between mpirun and a pipe (relay.c): no MPI, no library.  Run by the
+# front-ends, not by users, so not on PATH.
+pkglibexec_PROGRAMS = pftool/pftool-relay
+pftool_pftool_relay_SOURCES = pftool/relay.c
+
 # Front-ends: one script, installed under four names.
 PFTOOL_FRONTENDS = pftool/pfcp pftool/pfsync pftool/pfls pftool/pfcm
 bin_SCRIPTS += $(PFTOOL_FRONTENDS)
@@ -29,6 +34,7 @@ $(PFTOOL_FRONTENDS): $(top_srcdir)/pftool/frontend.sh.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) pftool && name=`basename $@` && \
 	sed -e "s|@cmd[@]|$$name|g" -e "s|@sub[@]|$${name#pf}|g" \
 	    -e 's|@bindir[@]|$(bindir)|g' -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+	    -e 's|@pkglibexecdir[@]|$(pkglibexecdir)|g' \
 	    -e 's|@MPIRUN[@]|$(MPIRUN)|g' $(top_srcdir)/pftool/frontend.sh.in > $@.tmp && \
 	chmod +x $@.tmp && mv $@.tmp $@
 dist_sysconf_DATA += etc/pftool.conf

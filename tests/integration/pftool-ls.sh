@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # pftool-ls.sh - pfls lists every entry once (as find does), -l lines,
 # --sort within a directory, --summary totals and histogram, --json;
-# with 2 and 6 ranks.
+# with 2 and 6 ranks; a reader of the output that goes away (| head)
+# ends the job quietly with 141.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/nasty-tree.sh"
 pf_setup
-tap_plan 11
+tap_plan 16
 
 src=$TAP_TMP/src
 nasty_tree "$src" 65536 3000
@@ -47,4 +48,23 @@ pfls -np 2 "$TAP_TMP/nope" >"$TAP_TMP/e" 2>&1
 tap_is "$?" 1 "a missing path: exit 1"
 grep -q "nope: stat: No such file or directory" "$TAP_TMP/e"
 tap_ok $? "the missing path is reported with errno text"
+# Output into a pipe goes through pftool-relay: all of it when it is read
+# to the end, and the job stops quietly when the reader leaves.  The
+# listing (about 200 KiB) is more than a pipe and head's buffer hold, so
+# the relay's writes after head exits fail with EPIPE.
+n=$(pfls -np 2 -R "$src" 2>/dev/null | wc -l)
+tap_is "$n" "$(($(find "$src" -mindepth 1 | wc -l) + 1))" \
+    "pfls -R into a pipe read to the end: every entry and the summary line"
+tap_ok "$(test "$(pfls -np 2 -R -l "$src" 2>/dev/null | wc -c)" -gt 150000; echo $?)" \
+    "the -l listing is bigger than the pipe buffers (the next test needs it)"
+pfls -np 2 -R -l "$src" 2>"$TAP_TMP/head.err" | head -1 >"$TAP_TMP/head.out"
+st=("${PIPESTATUS[@]}")
+tap_is "${st[0]} ${st[1]}" "141 0" "pfls -R -l | head -1: pfls exits 141 (the reader left), head 0"
+tap_is "$(cat "$TAP_TMP/head.err")" "" "nothing on stderr (no mpirun SIGPIPE abort or crash report)"
+left=1
+for _ in $(seq 50); do
+    pgrep -f "pftool ls .*$src" >/dev/null || { left=0; break; }
+    sleep 0.1
+done
+tap_is "$left" 0 "no rank of the stopped job is left running"
 tap_done
