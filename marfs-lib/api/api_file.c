@@ -376,7 +376,7 @@ static int create_inode(marfs_fh_t *fh, mode_t mode)
     char name[NAME_MAX + 1], refpath[200];
     if (rc < 0)
         return rc;
-    stream_new_id(fh->tag.ref, sizeof(fh->tag.ref));
+    stream_new_ref(fh->tag.ref, sizeof(fh->tag.ref));
     mdal_ref_dir(fh->ap.md, fh->tag.ref, fh->refdir, sizeof(fh->refdir));
     snprintf(refpath, sizeof(refpath), "%s/%s", fh->refdir, fh->tag.ref);
     if ((rc = api_parent(&fh->ap, &pfd, name)) < 0)
@@ -481,7 +481,7 @@ int marfs_creat_whole(marfs_ctx_t *ctx, const char *path, mode_t mode,
     marfs_fh_t *fh = NULL;
     int rc = creat_start(ctx, path, prev, &fh);
     if (rc == 0) {
-        stream_new_id(fh->tag.ref, sizeof(fh->tag.ref));
+        stream_new_ref(fh->tag.ref, sizeof(fh->tag.ref));
         mdal_ref_dir(fh->ap.md, fh->tag.ref, fh->refdir, sizeof(fh->refdir));
         init_tag(fh);
         rc = api_whole_start(fh, mode, done, arg);

@@ -305,9 +305,14 @@ void mdal_ref_dir(const struct mdal_ns *ns, const char *refname, char *buf,
                   size_t bufsz)
 {
     const struct mcfg_repo *r = ns->cfg->repo;
-    /* The seed only separates this use of the hash from placement's. */
-    uint64_t h = mhash_xxh64(refname, strlen(refname), 0x6d61726673726566ULL);
-    size_t len = 0;
+    /* A grouped name ("<group>~<n>", revision 4) is placed by its group,
+     * so a writer's consecutive files share a directory; any other name
+     * by all of it.  The seed only separates this use of the hash from
+     * placement's. */
+    const char *tilde = strchr(refname, MDAL_REF_GROUP_SEP);
+    size_t len = tilde ? (size_t)(tilde - refname) : strlen(refname);
+    uint64_t h = mhash_xxh64(refname, len, 0x6d61726673726566ULL);
+    len = 0;
     buf[0] = '\0';
     for (unsigned lvl = 0; lvl < r->rdepth && len < bufsz; lvl++) {
         unsigned idx = (unsigned)(mhash_mix64(h + (lvl + 1) * MHASH_GAMMA) %

@@ -82,7 +82,10 @@ int mdal_tree_path(const struct mdal_ns *ns, const char *rel, char *buf,
 ssize_t mdal_lgetxattr(const struct mdal_ns *ns, const char *rel,
                        const char *name, void *buf, size_t size);
 
-/* Reference-tree location of a ref name: dir relative to ref/ ("07/13"). */
+/* Reference-tree location of a ref name: dir relative to ref/ ("07/13");
+ * a name "<group>~<n>" is placed by its group alone (doc/metadata-format.md,
+ * "Reference names"). */
+#define MDAL_REF_GROUP_SEP '~'
 void mdal_ref_dir(const struct mdal_ns *ns, const char *refname, char *buf,
                   size_t bufsz);
 /* Open (creating missing levels) the ref dir for refname, O_PATH. */

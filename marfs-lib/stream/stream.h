@@ -101,7 +101,13 @@ void stream_chunk_abort(struct stream_chunk *c);
 uint64_t stream_chunk_len(const struct ftag *tag, uint64_t k);
 uint64_t stream_chunk_count(const struct ftag *tag);
 
-/* A fresh unique stream id (also used to make ref names). */
+/* A fresh unique stream id (also the ref name of a stream marker). */
 void stream_new_id(char *buf, size_t bufsz);
+/* A fresh unique ref name for a new file: "<group id>~<n>", the group id
+ * a stream id shared by up to STREAM_REF_GROUP names made one after
+ * another by one thread, so that the reference tree keeps them in one
+ * directory (mdal_ref_dir). */
+#define STREAM_REF_GROUP 1024
+void stream_new_ref(char *buf, size_t bufsz);
 
 #endif

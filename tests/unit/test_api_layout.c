@@ -592,9 +592,79 @@ static void test_degraded_read(void **state)
     at_teardown(&env);
 }
 
+/* ---- reference tree placement ----------------------------------------- */
+
+/* The dir of a ref path: what precedes its last '/'. */
+static void dir_of(const char *path, char *dir, size_t sz)
+{
+    const char *slash = strrchr(path, '/');
+    assert_non_null(slash);
+    assert_true((size_t)(slash - path) < sz);
+    memcpy(dir, path, (size_t)(slash - path));
+    dir[slash - path] = '\0';
+}
+
+/* Files made one after another share a ref dir (their names' group), the
+ * inode is where the name says; names without a group are placed by all
+ * of the name, exactly as revision 3 placed them. */
+static void test_ref_dirs(void **state)
+{
+    (void)state;
+    struct at_env env;
+    at_setup(&env, NULL);
+    enum { NF = 40 };
+    uint8_t buf[64];
+    char dirs[NF][PATH_MAX];
+    unsigned distinct = 0;
+    for (unsigned i = 0; i < NF; i++) {
+        at_fill(buf, sizeof(buf), i);
+        at_write(env.ctx, at_p("/f%02u", i), buf, sizeof(buf));
+    }
+    for (unsigned i = 0; i < NF; i++) {
+        struct ftag t;
+        char rel[8], user[PATH_MAX], ref[PATH_MAX];
+        snprintf(rel, sizeof(rel), "f%02u", i);
+        at_tag(&env, "/", rel, &t);
+        assert_non_null(strchr(t.ref, '~'));
+        at_meta_path(&env, "/", rel, user, sizeof(user));
+        at_ref_path(&env, "/", t.ref, ref, sizeof(ref));
+        struct stat su, sr;
+        assert_int_equal(stat(user, &su), 0);
+        assert_int_equal(stat(ref, &sr), 0);
+        assert_int_equal(su.st_ino, sr.st_ino);
+        assert_int_equal(sr.st_nlink, 2);
+        dir_of(ref, dirs[i], sizeof(dirs[i]));
+        if (i == 0 || strcmp(dirs[i], dirs[i - 1]) != 0)
+            distinct++;
+    }
+    /* one group, or two if this thread's group filled up on the way (by
+     * their hashes 40 names would take about 35 of the 256 dirs) */
+    assert_true(distinct == 1 || distinct == 2);
+    /* placement by group, and revision 3's placement of other names
+     * (rbreadth 16, rdepth 2: values of the unchanged hash) */
+    char a[PATH_MAX], b[PATH_MAX], da[PATH_MAX], db[PATH_MAX];
+    at_ref_path(&env, "/", "0a0b0c0d-42-5f000000.000000001-7~0", a, sizeof(a));
+    at_ref_path(&env, "/", "0a0b0c0d-42-5f000000.000000001-7~1023", b,
+                sizeof(b));
+    dir_of(a, da, sizeof(da));
+    dir_of(b, db, sizeof(db));
+    assert_string_equal(da, db);
+    at_ref_path(&env, "/", "0a0b0c0d-42-5f000000.000000001-7", b, sizeof(b));
+    dir_of(b, db, sizeof(db));
+    assert_string_equal(da, db);
+    assert_non_null(strstr(db, "/ref/"));
+    assert_string_equal(strstr(db, "/ref/"), "/ref/02/09");
+    at_ref_path(&env, "/", "0a0b0c0d-42-5f000000.000000002-8", a, sizeof(a));
+    dir_of(a, da, sizeof(da));
+    assert_non_null(strstr(da, "/ref/"));
+    assert_string_equal(strstr(da, "/ref/"), "/ref/02/07");
+    at_teardown(&env);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ref_dirs),
         cmocka_unit_test(test_pack_10000),
         cmocka_unit_test(test_nopack),
         cmocka_unit_test(test_sizes_alone),

@@ -3,7 +3,9 @@
  * published while the next one is written (its blocks are renamed only
  * once the slow publication ends, its files complete only then, and in
  * order), and a failed publication fails every file with a piece in it,
- * including one that spans into the next object, which is discarded too.
+ * including one that spans into the next object, which is discarded too;
+ * ref names come in groups of STREAM_REF_GROUP per thread, unique, and a
+ * forked child or another thread starts groups of its own.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "stream.h"
@@ -205,11 +210,115 @@ static void test_failed_publish(void **state)
     tne_teardown(&env);
 }
 
+/* ---- ref names ------------------------------------------------------- */
+
+/* Split "<group>~<n>" (the group copied into g); n, or -1 if malformed. */
+static long ref_split(const char *ref, char *g, size_t gsz)
+{
+    const char *t = strchr(ref, '~');
+    if (t == NULL || t == ref || (size_t)(t - ref) >= gsz || t[1] == '\0')
+        return -1;
+    char *end;
+    long n = strtol(t + 1, &end, 10);
+    if (*end != '\0' || strchr(t + 1, '~') != NULL)
+        return -1;
+    memcpy(g, ref, (size_t)(t - ref));
+    g[t - ref] = '\0';
+    return n;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+#define NREFS (2 * STREAM_REF_GROUP + 10)
+
+static void test_ref_groups(void **state)
+{
+    (void)state;
+    static char refs[NREFS][128];
+    char *sorted[NREFS];
+    char g[128], prev_g[128] = "";
+    long prev_n = -1;
+    unsigned groups = 0;
+    for (unsigned i = 0; i < NREFS; i++) {
+        stream_new_ref(refs[i], sizeof(refs[i]));
+        sorted[i] = refs[i];
+        long n = ref_split(refs[i], g, sizeof(g));
+        assert_true(n >= 0 && n < STREAM_REF_GROUP);
+        if (strcmp(g, prev_g) == 0) {
+            assert_int_equal(n, prev_n + 1);    /* same group: next n */
+        } else {
+            /* a new group once the last one is full (or at the start) */
+            assert_int_equal(n, 0);
+            assert_true(i == 0 || prev_n == STREAM_REF_GROUP - 1);
+            groups++;
+        }
+        snprintf(prev_g, sizeof(prev_g), "%s", g);
+        prev_n = n;
+    }
+    /* this thread may have been inside a group already (earlier tests) */
+    assert_true(groups == 3 || groups == 4);
+    qsort(sorted, NREFS, sizeof(sorted[0]), cmp_str);
+    for (unsigned i = 1; i < NREFS; i++)
+        assert_true(strcmp(sorted[i - 1], sorted[i]) != 0);
+}
+
+/* A forked child (the same thread, copied) and another thread each start
+ * a group of their own; the parent's group goes on. */
+static void *other_thread(void *arg)
+{
+    stream_new_ref(arg, 128);
+    return NULL;
+}
+
+static void test_ref_groups_fork_thread(void **state)
+{
+    (void)state;
+    char a[128], b[128], child[128], th[128], ga[128], gb[128], gc[128],
+        gt[128];
+    stream_new_ref(a, sizeof(a));
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char r[128];
+        stream_new_ref(r, sizeof(r));
+        ssize_t w = write(p[1], r, strlen(r) + 1);
+        _exit(w == (ssize_t)strlen(r) + 1 ? 0 : 1);
+    }
+    close(p[1]);
+    ssize_t n = read(p[0], child, sizeof(child));
+    close(p[0]);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_true(n > 0 && child[n - 1] == '\0');
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, other_thread, th), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    stream_new_ref(b, sizeof(b));
+    long na = ref_split(a, ga, sizeof(ga)), nb = ref_split(b, gb, sizeof(gb));
+    assert_int_equal(ref_split(child, gc, sizeof(gc)), 0);
+    assert_int_equal(ref_split(th, gt, sizeof(gt)), 0);
+    assert_string_not_equal(gc, ga);
+    assert_string_not_equal(gt, ga);
+    assert_string_not_equal(gt, gc);
+    if (na < STREAM_REF_GROUP - 1) {            /* a's group had room */
+        assert_string_equal(gb, ga);
+        assert_int_equal(nb, na + 1);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_publish_overlaps),
         cmocka_unit_test(test_failed_publish),
+        cmocka_unit_test(test_ref_groups),
+        cmocka_unit_test(test_ref_groups_fork_thread),
     };
     return cmocka_run_group_tests_name("stream", tests, NULL, NULL);
 }
