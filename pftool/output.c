@@ -7,9 +7,13 @@
  * sent its last record, so it always comes last.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "output.h"
@@ -45,10 +49,38 @@ static void log_line(const char *tag, const char *text)
     fprintf(out.log, "%s %s %s\n", when, tag, text);
 }
 
+/* The front-end's relay (relay.c) offers a FIFO on its host: result lines
+ * written there skip Open MPI's forwarding (a pty that mpirun reads),
+ * which cost a listing more than its walk.  On another host the name is
+ * missing, or the FIFO has no reader in this kernel (ENXIO): stdout stays
+ * mpirun's.  Opened as the user: a setuid pftool dropped root before. */
+static void stdout_to_fifo(void)
+{
+    const char *path = getenv("PFTOOL_OUTPUT_FIFO");
+    if (path == NULL || *path == '\0')
+        return;
+    int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        LOG_DEBUG("%s: %s; output through mpirun", path, strerror(errno));
+        return;
+    }
+    struct stat st;
+    int fl = fcntl(fd, F_GETFL);
+    fflush(stdout);
+    if (fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode) || fl < 0 ||
+        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0 ||
+        dup2(fd, STDOUT_FILENO) < 0)
+        LOG_DEBUG("%s: not usable; output through mpirun", path);
+    else
+        LOG_DEBUG("output into the front-end's FIFO %s", path);
+    close(fd);
+}
+
 int output_init(const struct pf_job *job)
 {
     const struct pf_opts *o = &job->opts;
     memset(&out, 0, sizeof(out));
+    stdout_to_fifo();
     if (o->log_file && (out.log = fopen(o->log_file, "a")) == NULL)
         LOG_ERR("%s: cannot open the log file: %s", o->log_file, strerror(errno));
     if (o->failed_list && (out.failed = fopen(o->failed_list, "w")) == NULL)

@@ -2,11 +2,12 @@
 # pftool-ls.sh - pfls lists every entry once (as find does), -l lines,
 # --sort within a directory, --summary totals and histogram, --json;
 # with 2 and 6 ranks; a reader of the output that goes away (| head)
-# ends the job quietly with 141.
+# ends the job quietly with 141; the output rank writes into the relay's
+# FIFO when it can, through mpirun otherwise, with the same result.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/nasty-tree.sh"
 pf_setup
-tap_plan 16
+tap_plan 21
 
 src=$TAP_TMP/src
 nasty_tree "$src" 65536 3000
@@ -67,4 +68,24 @@ for _ in $(seq 50); do
     sleep 0.1
 done
 tap_is "$left" 0 "no rank of the stopped job is left running"
+
+# The output rank's lines go through the relay's FIFO (its own TMPDIR
+# here, to see what is left); with the FIFO out of reach (the name points
+# nowhere, as on another host) they go through mpirun: the same lines.
+mkdir "$TAP_TMP/t"
+TMPDIR=$TAP_TMP/t MARFS_LOG=debug pfls -np 2 -R -l "$src" >"$TAP_TMP/via-fifo" 2>"$TAP_TMP/fifo.err"
+tap_is "$?" 0 "pfls -R -l through the FIFO exits 0"
+tap_ok "$(grep -q "output into the front-end's FIFO $TAP_TMP/t/pftool-out" "$TAP_TMP/fifo.err"; echo $?)" \
+    "the output rank wrote into the relay's FIFO"
+printf '#!/bin/sh\nPFTOOL_OUTPUT_FIFO=%s/none exec %s "$@"\n' "$TAP_TMP" "$(command -v mpirun)" \
+    >"$TAP_TMP/mpirun-nofifo"
+chmod +x "$TAP_TMP/mpirun-nofifo"
+TMPDIR=$TAP_TMP/t PFTOOL_MPIRUN=$TAP_TMP/mpirun-nofifo MARFS_LOG=debug \
+    pfls -np 2 -R -l "$src" >"$TAP_TMP/via-mpirun" 2>"$TAP_TMP/nofifo.err"
+tap_ok "$(grep -q "none: No such file or directory; output through mpirun" "$TAP_TMP/nofifo.err"; echo $?)" \
+    "without the FIFO the output rank writes through mpirun"
+tap_is "$(sed '$d' "$TAP_TMP/via-fifo" | sort | md5sum)" "$(sed '$d' "$TAP_TMP/via-mpirun" | sort | md5sum)" \
+    "both ways give the same $(wc -l <"$TAP_TMP/via-fifo") lines"
+TMPDIR=$TAP_TMP/t pfls -np 2 -R -l "$src" 2>/dev/null | head -1 >/dev/null
+tap_is "$(ls -A "$TAP_TMP/t")" "" "nothing is left in TMPDIR (FIFO, status file), also after | head"
 tap_done

@@ -45,13 +45,13 @@ run_and_kill() {
     wait_journal "$dst"
     tap_ok $? "$mode kill: the copy got under way"
     if [ "$mode" = rank ]; then
-        mpirun=$(pgrep -P "$pgid" -x mpirun | head -1)
+        mpirun=$(pgrep -g "$pgid" -x mpirun | head -1)
         rank=$(pgrep -P "$mpirun" | tail -1)
         kill -9 "$rank"
     else
         # The batch system's view: mpirun and every rank at once (ranks
         # sit in process groups of their own).
-        mpirun=$(pgrep -P "$pgid" -x mpirun | head -1)
+        mpirun=$(pgrep -g "$pgid" -x mpirun | head -1)
         kill -9 -- -"$pgid" $(pgrep -P "$mpirun")
     fi
     wait "$pgid" 2>/dev/null
