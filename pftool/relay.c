@@ -41,6 +41,9 @@
 #define EXIT_EPIPE (128 + SIGPIPE)
 
 static volatile sig_atomic_t child_pid;
+/* SIGCHLD writes a byte here, so the relay loop wakes the moment mpirun
+ * exits (a timed poll added up to its timeout to every job). */
+static int chld_pipe[2] = {-1, -1};
 
 struct relay {
     int pipe_fd;            /* mpirun's stdout, -1 once at its end */
@@ -60,8 +63,21 @@ static void forward(int sig)
         kill(child_pid, sig);
 }
 
-static void set_signals(void)
+static void on_chld(int sig)
 {
+    (void)sig;
+    int saved = errno;
+    ssize_t w = write(chld_pipe[1], "", 1);
+    (void)w;                    /* full: a wake-up is pending anyway */
+    errno = saved;
+}
+
+static int set_signals(void)
+{
+    if (pipe2(chld_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+        fprintf(stderr, "pftool-relay: pipe: %s\n", strerror(errno));
+        return -1;
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = SIG_IGN;
@@ -72,6 +88,10 @@ static void set_signals(void)
     sa.sa_flags = SA_RESTART;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    sa.sa_handler = on_chld;
+    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    sigaction(SIGCHLD, &sa, NULL);
+    return 0;
 }
 
 /* The FIFO and its two ends; without one (no $TMPDIR, no FIFOs there)
@@ -194,11 +214,11 @@ static void reap(struct relay *r, int flags)
 static void run(struct relay *r)
 {
     while (r->pipe_fd >= 0 || r->fifo_rd >= 0) {
-        struct pollfd pf[2] = {{.fd = r->pipe_fd, .events = POLLIN},
-                               {.fd = r->fifo_rd, .events = POLLIN}};
+        struct pollfd pf[3] = {{.fd = r->pipe_fd, .events = POLLIN},
+                               {.fd = r->fifo_rd, .events = POLLIN},
+                               {.fd = chld_pipe[0], .events = POLLIN}};
         /* with mpirun gone, the FIFO's last writers are its ranks */
-        int timeout = r->status >= 0 ? 2000 : 100;
-        int n = poll(pf, 2, timeout);
+        int n = poll(pf, 3, r->status >= 0 ? 2000 : -1);
         if (n < 0 && errno != EINTR)
             break;
         if (r->pipe_fd >= 0 && pf[0].revents && copy(r, r->pipe_fd)) {
@@ -212,14 +232,25 @@ static void run(struct relay *r)
                 r->fifo_rd = -1;
             }
         }
+        if (pf[2].revents) {
+            char b[64];
+            while (read(chld_pipe[0], b, sizeof(b)) > 0)
+                ;
+        }
         if (r->status < 0)
             reap(r, WNOHANG);
         if (r->status >= 0 && r->fifo_wr >= 0) {
             close(r->fifo_wr);              /* end-of-file once ranks are gone */
             r->fifo_wr = -1;
-        } else if (r->status >= 0 && n == 0 && r->fifo_rd >= 0) {
-            close(r->fifo_rd);              /* a writer outlived mpirun */
-            r->fifo_rd = -1;
+        } else if (r->status >= 0 && n == 0) {
+            /* 2 s of silence after mpirun's end: whatever still holds a
+             * way in (a launcher's child, a stray writer) is not waited
+             * for */
+            if (r->fifo_rd >= 0)
+                close(r->fifo_rd);
+            if (r->pipe_fd >= 0)
+                close(r->pipe_fd);
+            r->fifo_rd = r->pipe_fd = -1;
         }
     }
     if (r->status < 0)
@@ -234,7 +265,8 @@ int main(int argc, char **argv)
     }
     struct relay r = {.pipe_fd = -1, .fifo_rd = -1, .fifo_wr = -1,
                       .status = -1};
-    set_signals();
+    if (set_signals() < 0)
+        return 3;
     make_fifo(&r);
     if (start(&r, argv + 1) < 0) {
         remove_fifo_name(&r);
