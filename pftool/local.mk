@@ -47,5 +47,5 @@ INTEG_TESTS += tests/integration/pftool-basic.sh tests/integration/pftool-ls.sh 
 	tests/integration/pftool-filters.sh tests/integration/pftool-marfs.sh
 INTEG_TESTS += tests/integration/pftool-marfs-dirs.sh tests/integration/pftool-marfs-restart.sh \
 	tests/integration/pftool-pack-end.sh \
-	tests/integration/pftool-hosts.sh
+	tests/integration/pftool-hosts.sh tests/integration/pftool-relay.sh
 EXTRA_DIST += tests/gen-nasty-tree
