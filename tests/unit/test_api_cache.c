@@ -179,6 +179,7 @@ struct reader_arg {
     size_t size[3];
     unsigned seed;
     int bad;
+    char why[160];          /* the first bad result, for the report */
 };
 
 static void *reader(void *p)
@@ -189,8 +190,9 @@ static void *reader(void *p)
     if (buf == NULL)
         return NULL;
     for (int f = 0; f < 3; f++)
-        if (marfs_open(a->ctx, at_p("/c%d", f), O_RDONLY, &fh[f]) != 0)
-            a->bad++;
+        if (marfs_open(a->ctx, at_p("/c%d", f), O_RDONLY, &fh[f]) != 0 &&
+            a->bad++ == 0)
+            snprintf(a->why, sizeof(a->why), "open /c%d failed", f);
     uint64_t x = a->seed;
     for (int i = 0; i < 300 && !a->bad; i++) {
         x = x * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -199,8 +201,17 @@ static void *reader(void *p)
         size_t len = (size_t)((x >> 40) % (300 * K));
         size_t want = a->size[f] - off < len ? a->size[f] - off : len;
         ssize_t got = marfs_pread(fh[f], buf, len, (off_t)off);
-        if (got != (ssize_t)want || memcmp(buf, a->data[f] + off, want) != 0)
-            a->bad++;
+        if ((got != (ssize_t)want || memcmp(buf, a->data[f] + off, want) != 0) &&
+            a->bad++ == 0) {
+            size_t k = 0;       /* bytes that match before the first wrong one */
+            while (got > 0 && k < (size_t)got && k < want &&
+                   buf[k] == a->data[f][off + k])
+                k++;
+            snprintf(a->why, sizeof(a->why),
+                     "/c%d at %llu: %zu bytes asked, %zu due, %zd read, "
+                     "first %zu right", f, (unsigned long long)off, len, want,
+                     got, k);
+        }
     }
     for (int f = 0; f < 3; f++)
         marfs_close(fh[f]);
@@ -234,6 +245,9 @@ static void test_concurrent_readers(void **state)
     }
     for (int i = 0; i < 8; i++) {
         pthread_join(t[i], NULL);
+        if (a[i].bad)
+            print_message("reader %d: %d bad; first: %s\n", i, a[i].bad,
+                          a[i].why);
         assert_int_equal(a[i].bad, 0);
     }
     /* eight readers may pin eight stripes at once beyond the bound */
