@@ -94,6 +94,16 @@ static int set_signals(void)
     return 0;
 }
 
+/* The name is needed only until the output rank has opened it. */
+static void remove_fifo_name(struct relay *r)
+{
+    if (r->dir[0] == '\0')
+        return;
+    unlink(r->fifo);
+    rmdir(r->dir);
+    r->dir[0] = '\0';
+}
+
 /* The FIFO and its two ends; without one (no $TMPDIR, no FIFOs there)
  * the output simply goes through mpirun. */
 static void make_fifo(struct relay *r)
@@ -113,20 +123,10 @@ static void make_fifo(struct relay *r)
         return;
     if (r->fifo_rd >= 0)
         close(r->fifo_rd);
-    r->fifo_rd = -1;
-    unlink(r->fifo);
-    rmdir(r->dir);
-    r->dir[0] = '\0';
-}
-
-/* The name is needed only until the output rank has opened it. */
-static void remove_fifo_name(struct relay *r)
-{
-    if (r->dir[0] == '\0')
-        return;
-    unlink(r->fifo);
-    rmdir(r->dir);
-    r->dir[0] = '\0';
+    if (r->fifo_wr >= 0)
+        close(r->fifo_wr);
+    r->fifo_rd = r->fifo_wr = -1;
+    remove_fifo_name(r);
 }
 
 /* Starts argv with its stdout the write end of a pipe; 0, or -1 (message
@@ -158,6 +158,8 @@ static int start(struct relay *r, char **argv)
     }
     child_pid = pid;
     close(p[1]);
+    /* our end only: mpirun's stdout stays blocking */
+    fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK);
     r->pipe_fd = p[0];
     return 0;
 }
@@ -177,8 +179,9 @@ static int write_all(const char *buf, size_t len)
     return 0;
 }
 
-/* Copies what fd holds now; 1 at end-of-file, 0 otherwise.  After a
- * write error everything read is dropped: writers must not block. */
+/* Copies what fd (non-blocking) holds now; 1 at end-of-file, 0
+ * otherwise.  After a write error everything read is dropped: writers
+ * must not block. */
 static int copy(struct relay *r, int fd)
 {
     static char buf[1 << 16];
@@ -192,8 +195,6 @@ static int copy(struct relay *r, int fd)
             return 1;
         if (r->err == 0 && (r->err = write_all(buf, (size_t)n)) < 0)
             kill(child_pid, SIGTERM);
-        if (fd == r->pipe_fd)
-            return 0;       /* blocking pipe: back to poll */
     }
 }
 

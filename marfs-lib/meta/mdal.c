@@ -310,9 +310,9 @@ void mdal_ref_dir(const struct mdal_ns *ns, const char *refname, char *buf,
      * by all of it.  The seed only separates this use of the hash from
      * placement's. */
     const char *tilde = strchr(refname, MDAL_REF_GROUP_SEP);
-    size_t len = tilde ? (size_t)(tilde - refname) : strlen(refname);
-    uint64_t h = mhash_xxh64(refname, len, 0x6d61726673726566ULL);
-    len = 0;
+    size_t keylen = tilde ? (size_t)(tilde - refname) : strlen(refname);
+    uint64_t h = mhash_xxh64(refname, keylen, 0x6d61726673726566ULL);
+    size_t len = 0;
     buf[0] = '\0';
     for (unsigned lvl = 0; lvl < r->rdepth && len < bufsz; lvl++) {
         unsigned idx = (unsigned)(mhash_mix64(h + (lvl + 1) * MHASH_GAMMA) %

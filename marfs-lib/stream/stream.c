@@ -106,7 +106,8 @@ void stream_new_id(char *buf, size_t bufsz)
 /* Why groups: names placed one by one by their hash spread a writer's
  * consecutive files over every directory of the reference tree, so each
  * link dirtied another directory block and inode-table block; 100,000
- * files into a tree of 10,000 directories took 4.2 s, grouped 2.9 s.
+ * files into a tree of 10,000 directories took 3.5-3.7 s, grouped
+ * 2.5-2.6 s (doc/metadata-format.md).
  * One group per thread: the threads of one process do not share a
  * directory's lock. */
 void stream_new_ref(char *buf, size_t bufsz)
