@@ -24,7 +24,7 @@ struct px_dal {
     int rootfd;          /* O_PATH fd of sec_root, -1 until it exists */
     char *tmpl;          /* dir_template, without leading '/' */
     int direct_write;    /* odirect: blocks written through O_DIRECT */
-    int direct_late;     /* odirect=auto: past a block's first 8 MiB */
+    int direct_quiet;    /* odirect=auto: a refusal is no news */
     int direct_read;     /* odirect=yes: and read through it */
     int warned_direct;   /* O_DIRECT refusal already reported */
 };

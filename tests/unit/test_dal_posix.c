@@ -646,9 +646,8 @@ static void test_odirect(void **state)
     assert_true(direct_opens >= 2);
 }
 
-/* odirect=writes: blocks are opened with O_DIRECT to write, read
- * through the page cache; yes: both; no, auto and the default: a block
- * of about 1 MiB is never opened with it. */
+/* odirect=writes, auto and the default: blocks are opened with O_DIRECT
+ * to write, read through the page cache; yes: both; no: never. */
 static void direct_modes_case(struct fix *f, const char *mode, int writes)
 {
     dal_destroy(f->dal);
@@ -662,8 +661,8 @@ static void direct_modes_case(struct fix *f, const char *mode, int writes)
 static void test_odirect_modes(void **state)
 {
     struct fix *f = *state;
-    direct_modes_case(f, NULL, 0);
-    direct_modes_case(f, "auto", 0);
+    direct_modes_case(f, NULL, 1);
+    direct_modes_case(f, "auto", 1);
     direct_modes_case(f, "writes", 1);
     direct_modes_case(f, "no", 0);
     direct_modes_case(f, "yes", 2);   /* the write and the read */
@@ -672,7 +671,7 @@ static void test_odirect_modes(void **state)
 /* A block of n bytes written in puts of 65,540 bytes (never aligned
  * after the first) from an unaligned buffer, read back whole; the
  * writes that went through O_DIRECT. */
-static int late_case(struct fix *f, size_t n)
+static int small_case(struct fix *f, size_t n)
 {
     dal_t *dal = f->dal;
     dal_block_t *b;
@@ -680,33 +679,43 @@ static int late_case(struct fix *f, size_t n)
     assert_non_null(buf);
     dt_fill(buf + 1, n, 4, 0);
     direct_writes = direct_opens = 0;
-    assert_int_equal(dal->ops->open_write(dal, &L0, "late", &b), 0);
+    assert_int_equal(dal->ops->open_write(dal, &L0, "small", &b), 0);
     for (size_t off = 0; off < n; off += 65540) {
         size_t k = n - off < 65540 ? n - off : 65540;
         assert_int_equal(dal->ops->put(b, buf + 1 + off, k), (ssize_t)k);
     }
     assert_int_equal(dal->ops->close(b), 0);
     int writes = direct_writes;
-    assert_int_equal(direct_opens, 0);
-    assert_int_equal(dal->ops->open_read(dal, &L0, "late", &b), 0);
+    assert_int_equal(direct_opens, 1);
+    assert_int_equal(dal->ops->open_read(dal, &L0, "small", &b), 0);
     assert_int_equal(dt_check(b, 0, n + 10, 4), (ssize_t)n);
     assert_int_equal(dal->ops->close(b), 0);
-    assert_int_equal(dal->ops->del(dal, &L0, "late"), 0);
+    assert_int_equal(dal->ops->del(dal, &L0, "small"), 0);
     free(buf);
     return writes;
 }
 
-/* odirect=auto (the default): a block turns to O_DIRECT past its first
- * 8 MiB, at an aligned offset, every byte in place; a smaller one stays
- * buffered. */
+/* odirect=auto (the default): a small block (a packed object's) is
+ * written through O_DIRECT from its first byte, every byte in place
+ * (staged, 1 MiB per write); where the file system refuses O_DIRECT,
+ * the blocks are written buffered without a warning. */
 static void test_odirect_auto(void **state)
 {
     struct fix *f = *state;
-    assert_int_equal(late_case(f, (8u << 20) - 5), 0);
-    int w = late_case(f, (12u << 20) + 7);
-    /* the 4 MiB past the switch, in 1 MiB staged writes (the tail is
-     * written after clearing O_DIRECT) */
-    assert_true(w >= 3 && w <= 5);
+    /* 1 MiB + 13 bytes: one staged 1 MiB write direct, and the tail,
+     * with the trailer, after clearing O_DIRECT */
+    assert_int_equal(small_case(f, (1u << 20) + 13), 1);
+    int w = small_case(f, (3u << 20) + 7);
+    assert_int_equal(w, 3);
+    dal_destroy(f->dal);
+    dt_fmt(no_direct_prefix, sizeof(no_direct_prefix), "%s", f->root);
+    dt_log_capture();
+    assert_int_equal(make_dal(f, "auto", 0), 0);
+    assert_int_equal(dt_write(f->dal, &L1, "quiet", 10, 1, 10, NULL), 0);
+    char *log = dt_log_take();
+    no_direct_prefix[0] = '\0';
+    assert_null(strstr(log, "O_DIRECT"));
+    free(log);
 }
 
 /* O_DIRECT accepted at open, refused at the first write: the block is
