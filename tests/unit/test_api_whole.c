@@ -29,8 +29,22 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <dlfcn.h>
+
 #include "api_test_util.h"
 #include "objfmt.h"
+
+/* fchown(2) interposer: how many times the library changed an owner. */
+static int fchowns;
+
+int fchown(int fd, uid_t uid, gid_t gid)
+{
+    static int (*real_fchown)(int, uid_t, gid_t);
+    if (real_fchown == NULL)
+        *(void **)&real_fchown = dlsym(RTLD_NEXT, "fchown");
+    __atomic_add_fetch(&fchowns, 1, __ATOMIC_RELAXED);
+    return real_fchown(fd, uid, gid);
+}
 
 static const struct at_cfg whole_cfg = {
     .children = "<ns name=\"q\"><quotas><files>1000</files><data>1G</data>"
@@ -447,6 +461,47 @@ static void test_setgid_dir(void **state)
         at_tag(env, "/", p + strlen(AT_MNT "/"), &t);
         assert_int_equal(t.state, FTAG_COMPLETE);
         assert_int_equal(t.size, want[i].len);
+    }
+    free(d);
+}
+
+/* An owner given through the handle that the new inode has anyway (a
+ * copy of one's own files, or of root's as root) costs no chown; another
+ * one (root only) is set, and a set-id mode survives either way. */
+static void test_owner_kept(void **state)
+{
+    struct at_env *env = *state;
+    struct done_log log = {0};
+    uint8_t *d = at_data(700, 9);
+    struct stat st;
+    uid_t me = geteuid();
+    gid_t grp = getegid();
+    assert_int_equal(marfs_mkdir(env->ctx, at_p("/o"), 0755), 0);
+    fchowns = 0;
+    marfs_fh_t *fh = whole_put(env->ctx, at_p("/o/mine"), 0755, d, 700, NULL,
+                               &log);
+    assert_int_equal(marfs_fchown(fh, me, grp), 0);
+    assert_int_equal(marfs_fchmod(fh, 04755), 0);
+    int other = me == 0;
+    if (other) {
+        fh = whole_put(env->ctx, at_p("/o/theirs"), 0755, d, 600, fh, &log);
+        assert_int_equal(marfs_fchown(fh, 1234, 5678), 0);
+        assert_int_equal(marfs_fchmod(fh, 02755), 0);
+    }
+    assert_int_equal(marfs_close(fh), 0);
+    assert_all_done(&log, 1 + (unsigned)other);
+    assert_int_equal(fchowns, other);
+    assert_int_equal(marfs_stat(env->ctx, at_p("/o/mine"), &st), 0);
+    assert_int_equal(st.st_uid, me);
+    assert_int_equal(st.st_gid, grp);
+    assert_int_equal(st.st_mode & 07777, 04755);
+    at_expect(env->ctx, at_p("/o/mine"), d, 700);
+    if (other) {
+        assert_int_equal(marfs_stat(env->ctx, at_p("/o/theirs"), &st), 0);
+        assert_int_equal(st.st_uid, 1234);
+        assert_int_equal(st.st_gid, 5678);
+        assert_int_equal(st.st_mode & 07777, 02755);
+        at_expect(env->ctx, at_p("/o/theirs"), d, 600);
     }
     free(d);
 }
@@ -926,6 +981,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_chain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_final_state, setup, teardown),
         cmocka_unit_test_setup_teardown(test_setgid_dir, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_owner_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_creat_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dir_removed, setup, teardown),
