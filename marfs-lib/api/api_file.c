@@ -446,7 +446,7 @@ static int creat_start(marfs_ctx_t *ctx, const char *path, marfs_fh_t *prev,
     fh->ctx = ctx;
     fh->kind = FH_WRITE;
     fh->fd = -1;
-    snprintf(fh->path, sizeof(fh->path), "%s", path);
+    mtext_copy(fh->path, sizeof(fh->path), path);
     *out = fh;
     return take_stream(fh, prev, &fh->st);
 }

@@ -19,6 +19,7 @@
 #include "sread.h"
 #include "sread_cache.h"
 #include "stream.h"
+#include "textbuf.h"
 #include "tag.h"
 
 struct marfs_ctx {

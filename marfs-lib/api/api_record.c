@@ -17,10 +17,13 @@
 /* "/ns/path/rel": a path relative to mnt_top, as records store it. */
 static int record_path(const struct api_path *ap, char *buf, size_t bufsz)
 {
-    int n = snprintf(buf, bufsz, "%s%s%s", ap->ns->path,
-                     strcmp(ap->ns->path, "/") && ap->rel[0] ? "/" : "",
-                     ap->rel);
-    return n < 0 || (size_t)n >= bufsz ? -ENAMETOOLONG : 0;
+    struct mtext t;
+    mtext_init(&t, buf, bufsz);
+    mtext_str(&t, ap->ns->path);
+    if (strcmp(ap->ns->path, "/") && ap->rel[0])
+        mtext_char(&t, '/');
+    mtext_str(&t, ap->rel);
+    return mtext_len(&t, buf) < 0 ? -ENAMETOOLONG : 0;
 }
 
 int marfs_set_recovery_path(marfs_fh_t *fh, const char *path)

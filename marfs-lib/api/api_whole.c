@@ -326,8 +326,12 @@ static int make_file(struct whole_done *d, const struct ftag *tag,
                           .ne = d->ne, .repo = d->repo};
     char name[NAME_MAX + 1], refpath[200];
     int pfd, fd = -1, in_ref = 0;
-    snprintf(ap.rel, sizeof(ap.rel), "%s", d->buf + d->rel_off);
-    snprintf(refpath, sizeof(refpath), "%s/%s", d->refdir, tag->ref);
+    struct mtext rp;
+    mtext_copy(ap.rel, sizeof(ap.rel), d->buf + d->rel_off);
+    mtext_init(&rp, refpath, sizeof(refpath));
+    mtext_str(&rp, d->refdir);
+    mtext_char(&rp, '/');
+    mtext_str(&rp, tag->ref);
     struct ftag t = *tag;
     t.state = FTAG_COMPLETE;
     int rc = api_parent(&ap, &pfd, name);
@@ -430,7 +434,7 @@ int api_whole_end(marfs_fh_t *fh)
             .ne = fh->ap.ne, .repo = fh->ap.repo,
             .ws = api_wstream_of(fh->st), .w = fh->whole,
             .mode = final_mode(fh), .rel_off = plen};
-        snprintf(d->refdir, sizeof(d->refdir), "%s", fh->refdir);
+        mtext_copy(d->refdir, sizeof(d->refdir), fh->refdir);
         memcpy(d->buf, fh->path, plen);
         memcpy(d->buf + plen, fh->ap.rel, rlen);
         fh->whole = NULL;

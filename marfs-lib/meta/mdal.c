@@ -25,6 +25,7 @@
 #include "privilege.h"
 #include "quota.h"
 #include "rootdir.h"
+#include "textbuf.h"
 
 int mdal_ns_dirname(const char *nspath, char *buf, size_t bufsz)
 {
@@ -312,13 +313,14 @@ void mdal_ref_dir(const struct mdal_ns *ns, const char *refname, char *buf,
     const char *tilde = strchr(refname, MDAL_REF_GROUP_SEP);
     size_t keylen = tilde ? (size_t)(tilde - refname) : strlen(refname);
     uint64_t h = mhash_xxh64(refname, keylen, 0x6d61726673726566ULL);
-    size_t len = 0;
-    buf[0] = '\0';
-    for (unsigned lvl = 0; lvl < r->rdepth && len < bufsz; lvl++) {
+    struct mtext t;
+    mtext_init(&t, buf, bufsz);
+    for (unsigned lvl = 0; lvl < r->rdepth; lvl++) {
         unsigned idx = (unsigned)(mhash_mix64(h + (lvl + 1) * MHASH_GAMMA) %
                                   r->rbreadth);
-        len += (size_t)snprintf(buf + len, bufsz - len, "%s%0*u",
-                                lvl ? "/" : "", (int)r->rdigits, idx);
+        if (lvl)
+            mtext_char(&t, '/');
+        mtext_u64_pad(&t, idx, r->rdigits);
     }
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "objfmt.h"
+#include "textbuf.h"
 
 static void escape(const char *in, char *out, size_t outsz)
 {
@@ -112,28 +113,76 @@ int obj_header_decode(const char *buf, size_t len, struct obj_header *h)
     return 0;
 }
 
+/* The path with every byte <= 0x20, '%' and 0x7f as %XX. */
+static void escape_into(struct mtext *x, const char *in)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+        if (*p <= 0x20 || *p == '%' || *p == 0x7f) {
+            char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+            mtext_mem(x, e, 3);
+        } else {
+            mtext_char(x, (char)*p);
+        }
+    }
+}
+
+static void num_line(struct mtext *x, const char *key, uint64_t v)
+{
+    mtext_str(x, key);
+    mtext_u64(x, v);
+    mtext_char(x, '\n');
+}
+
+static void crc_line(struct mtext *x, const char *key, uint64_t v)
+{
+    mtext_str(x, key);
+    mtext_hex_pad(x, v, 16);
+    mtext_char(x, '\n');
+}
+
+/* Written with mtext rather than snprintf: once per file piece, where
+ * printf's format parsing cost more than the text. */
 int obj_record_encode(const struct obj_record *r, char *buf, size_t bufsz)
 {
-    char path[3 * 4096];
-    escape(r->path, path, sizeof(path));
+    struct mtext x;
     if (bufsz < OBJ_REC_TRAILER + 1)
         return -ENAMETOOLONG;
-    int n = snprintf(buf, bufsz - OBJ_REC_TRAILER,
-                     "MARFSREC 1\npath=%s\nref=%s\nuid=%u\ngid=%u\nmode=0%o\n"
-                     "mtime=%" PRId64 ".%09ld\npoff=%" PRIu64 "\nplen=%" PRIu64
-                     "\ndoff=%" PRIu64 "\npcrc=0x%016" PRIx64 "\n",
-                     path, r->ref, (unsigned)r->uid, (unsigned)r->gid, r->mode,
-                     r->mtime_sec, r->mtime_nsec, r->poff, r->plen, r->doff,
-                     r->pcrc);
-    if (n > 0 && r->last && (size_t)n < bufsz - OBJ_REC_TRAILER)
-        n += snprintf(buf + n, bufsz - OBJ_REC_TRAILER - (size_t)n,
-                      "size=%" PRIu64 "\nfcrc=0x%016" PRIx64 "\n", r->size,
-                      r->fcrc);
-    if (n < 0 || (size_t)n >= bufsz - OBJ_REC_TRAILER || n > OBJ_REC_MAX)
+    mtext_init(&x, buf, bufsz - OBJ_REC_TRAILER);
+    mtext_str(&x, "MARFSREC 1\npath=");
+    escape_into(&x, r->path);
+    mtext_str(&x, "\nref=");
+    mtext_str(&x, r->ref);
+    mtext_char(&x, '\n');
+    num_line(&x, "uid=", (unsigned)r->uid);
+    num_line(&x, "gid=", (unsigned)r->gid);
+    mtext_str(&x, "mode=0");
+    mtext_oct(&x, r->mode);
+    mtext_str(&x, "\nmtime=");
+    mtext_i64(&x, r->mtime_sec);
+    mtext_char(&x, '.');
+    if (r->mtime_nsec >= 0)
+        mtext_u64_pad(&x, (uint64_t)r->mtime_nsec, 9);
+    else
+        mtext_i64(&x, r->mtime_nsec);   /* never written: decode refuses it */
+    mtext_char(&x, '\n');
+    num_line(&x, "poff=", r->poff);
+    num_line(&x, "plen=", r->plen);
+    num_line(&x, "doff=", r->doff);
+    crc_line(&x, "pcrc=0x", r->pcrc);
+    if (r->last) {
+        num_line(&x, "size=", r->size);
+        crc_line(&x, "fcrc=0x", r->fcrc);
+    }
+    int n = mtext_len(&x, buf);
+    if (n < 0 || n > OBJ_REC_MAX)
         return -ENAMETOOLONG;
-    n += snprintf(buf + n, bufsz - (size_t)n, "END %010d\n",
-                  n + OBJ_REC_TRAILER);
-    return n;
+    /* the trailer: "END " and the record's length in 10 digits */
+    mtext_init(&x, buf + n, OBJ_REC_TRAILER + 1);
+    mtext_str(&x, "END ");
+    mtext_u64_pad(&x, (uint64_t)n + OBJ_REC_TRAILER, 10);
+    mtext_char(&x, '\n');
+    return n + OBJ_REC_TRAILER;
 }
 
 int obj_record_trailer(const char *buf, size_t len, size_t *reclen)

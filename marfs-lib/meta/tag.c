@@ -13,21 +13,47 @@
 #include <string.h>
 
 #include "tag.h"
+#include "textbuf.h"
 
+/* Written with mtext rather than snprintf: twice per small file
+ * (its tag, its stream's), where printf's format parsing cost more than
+ * the text. */
 int ftag_encode(const struct ftag *t, char *buf, size_t bufsz)
 {
-    char crc[24] = "-";
+    struct mtext x;
+    if (bufsz == 0)
+        return -ENAMETOOLONG;
+    mtext_init(&x, buf, bufsz);
+    mtext_str(&x, "MARFSTAG v=");
+    mtext_u64(&x, FTAG_VERSION);
+    mtext_str(&x, t->state == FTAG_COMPLETE ? " st=complete nto1="
+                                              : " st=writing nto1=");
+    mtext_i64(&x, t->nto1);
+    mtext_str(&x, " stream=");
+    mtext_str(&x, t->stream);
+    static const char *const keys[] = {" obj=", " off=", " first=",
+                                       " chunk=", " hdr=", " size="};
+    const uint64_t vals[] = {t->objno, t->off, t->first, t->chunk, t->hdr,
+                             t->size};
+    for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+        mtext_str(&x, keys[i]);
+        mtext_u64(&x, vals[i]);
+    }
+    mtext_str(&x, " n=");
+    mtext_u64(&x, t->n);
+    mtext_str(&x, " e=");
+    mtext_u64(&x, t->e);
+    mtext_str(&x, " psz=");
+    mtext_u64(&x, t->psz);
+    mtext_str(&x, " crc=");
     if (t->has_crc)
-        snprintf(crc, sizeof(crc), "%016" PRIx64, t->crc);
-    int n = snprintf(buf, bufsz,
-                     "MARFSTAG v=%u st=%s nto1=%d stream=%s obj=%" PRIu64
-                     " off=%" PRIu64 " first=%" PRIu64 " chunk=%" PRIu64
-                     " hdr=%" PRIu64 " size=%" PRIu64 " n=%u e=%u psz=%" PRIu64
-                     " crc=%s ref=%s", FTAG_VERSION,
-                     t->state == FTAG_COMPLETE ? "complete" : "writing",
-                     t->nto1, t->stream, t->objno, t->off, t->first, t->chunk,
-                     t->hdr, t->size, t->n, t->e, t->psz, crc, t->ref);
-    return n < 0 || (size_t)n >= bufsz ? -ENAMETOOLONG : n;
+        mtext_hex_pad(&x, t->crc, 16);
+    else
+        mtext_char(&x, '-');
+    mtext_str(&x, " ref=");
+    mtext_str(&x, t->ref);
+    int n = mtext_len(&x, buf);
+    return n < 0 ? -ENAMETOOLONG : n;
 }
 
 static int parse_u64(const char *v, uint64_t *out)

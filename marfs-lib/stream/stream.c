@@ -25,6 +25,7 @@
 #include "crc.h"
 #include "log.h"
 #include "stream.h"
+#include "textbuf.h"
 
 struct pending {
     stream_done_fn done;
@@ -301,7 +302,7 @@ int stream_file_begin(struct stream *s, const struct obj_record *rec,
     s->obj_files++;
     s->piece_start = s->obj_bytes;
     s->piece_crc = s->file_crc = 0;
-    snprintf(tag->stream, sizeof(tag->stream), "%s", s->id);
+    mtext_copy(tag->stream, sizeof(tag->stream), s->id);
     tag->objno = s->objno;
     tag->off = s->obj_bytes;
     tag->first = s->p.chunk - s->obj_data;
@@ -315,7 +316,7 @@ void stream_next_begin(const struct stream *s, struct ftag *tag)
     /* the rule of stream_file_begin: a full object is closed first */
     int full = s->obj != NULL && (s->obj_files >= s->p.max_files ||
                                   s->obj_data >= s->p.chunk);
-    snprintf(tag->stream, sizeof(tag->stream), "%s", s->id);
+    mtext_copy(tag->stream, sizeof(tag->stream), s->id);
     tag->objno = s->objno + (full ? 1 : 0);
     tag->off = s->obj != NULL && !full ? s->obj_bytes : OBJ_HDR_SIZE;
     tag->first = s->obj != NULL && !full ? s->p.chunk - s->obj_data
