@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,65 @@ struct ep_dir {
     DIR *d;
     int fd;
 };
+
+/* The directory of the last file opened to read, kept open: a copy reads
+ * a directory's files one after another, and opening each relative to
+ * its directory spares the kernel the lookup of every component above
+ * it (5% of a small-file copy's source side).  pftool is one thread. */
+struct px_srcdir {
+    int fd;                     /* O_PATH, or -1 */
+    size_t len;
+    char path[PATH_MAX];
+};
+
+static struct px_srcdir *srcdir(struct ep *ep)
+{
+    if (ep->priv == NULL) {
+        struct px_srcdir *c = malloc(sizeof(*c));
+        if (c == NULL)
+            return NULL;
+        c->fd = -1;
+        c->len = 0;
+        ep->priv = c;
+    }
+    return ep->priv;
+}
+
+static void forget_dir(struct ep *ep)
+{
+    struct px_srcdir *c = ep->priv;
+    if (c != NULL && c->fd >= 0) {
+        close(c->fd);
+        c->fd = -1;
+        c->len = 0;
+    }
+}
+
+/* An fd of path's directory (*name: its last component), or AT_FDCWD
+ * with *name = path when there is none to keep. */
+static int dir_of(struct ep *ep, const char *path, const char **name)
+{
+    const char *slash = strrchr(path, '/');
+    struct px_srcdir *c = srcdir(ep);
+    *name = path;
+    if (slash == NULL || slash == path || c == NULL ||
+        (size_t)(slash - path) >= sizeof(c->path))
+        return AT_FDCWD;
+    size_t len = (size_t)(slash - path);
+    if (c->fd < 0 || c->len != len || memcmp(c->path, path, len) != 0) {
+        memcpy(c->path, path, len);
+        c->path[len] = '\0';
+        int fd = open(c->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (c->fd >= 0)
+            close(c->fd);
+        c->fd = fd;
+        c->len = fd >= 0 ? len : 0;
+        if (fd < 0)
+            return AT_FDCWD;   /* the full path says why, if it fails */
+    }
+    *name = slash + 1;
+    return c->fd;
+}
 
 static int neg_errno(void)
 {
@@ -113,10 +173,19 @@ static int wrap_fd(int fd, const char *path, struct ep_file **out)
 
 static int px_open(struct ep *ep, const char *path, struct ep_file **out)
 {
-    (void)ep;
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOATIME);
+    const char *name;
+    int dfd = dir_of(ep, path, &name);
+    int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOATIME);
+    if (fd < 0 && errno == ENOENT && dfd != AT_FDCWD) {
+        /* the kept directory may have been replaced since: the path
+         * decides */
+        forget_dir(ep);
+        dfd = AT_FDCWD;
+        name = path;
+        fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOATIME);
+    }
     if (fd < 0 && errno == EPERM)   /* O_NOATIME needs ownership */
-        fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return neg_errno();
     return wrap_fd(fd, NULL, out);
@@ -349,6 +418,8 @@ static int px_file_checksum(struct ep *ep, const char *path, uint64_t *crc)
 
 static void px_term(struct ep *ep)
 {
+    forget_dir(ep);
+    free(ep->priv);
     free(ep);
 }
 

@@ -357,7 +357,11 @@ ssize_t stream_file_write(struct stream *s, const void *buf, size_t len)
         if (rc < 0)
             return rc;
         s->piece_crc = mcrc64_update(s->piece_crc, p + done, n);
-        s->file_crc = mcrc64_update(s->file_crc, p + done, n);
+        /* a file's first piece starts where the file does: one CRC
+         * serves both (most files have one piece) */
+        s->file_crc = s->rec.poff == 0
+                          ? s->piece_crc
+                          : mcrc64_update(s->file_crc, p + done, n);
         s->obj_data += n;
         done += n;
     }
