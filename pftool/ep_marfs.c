@@ -9,6 +9,7 @@
 #include "endpoint.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -325,6 +326,13 @@ static int mf_file_checksum(struct ep *ep, const char *path, uint64_t *crc)
 static void mf_term(struct ep *ep)
 {
     struct mfs *m = ep->priv;
+    struct marfs_cache_stats cs;
+    if (marfs_cache_stats(m->ctx, &cs) == 0 && cs.hits + cs.misses > 0)
+        LOG_DEBUG("read cache: %" PRIu64 " hits, %" PRIu64 " misses, %" PRIu64
+                  " MiB decoded (%" PRIu64 " MiB ahead), %" PRIu64
+                  " evicted, peak %" PRIu64 " of %" PRIu64 " MiB",
+                  cs.hits, cs.misses, cs.decoded >> 20, cs.prefetched >> 20,
+                  cs.evicted, cs.peak >> 20, cs.limit >> 20);
     marfs_term(m->ctx);
     free(m);
     free(ep);

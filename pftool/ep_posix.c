@@ -297,12 +297,28 @@ static int px_abort(struct ep_file *f)
 }
 
 /* chown before chmod: chown clears set-id bits. */
+/* Owner and mode only where they differ from what the file has (a new
+ * file of the copier's own, or root's as root, already has its owner,
+ * and often its mode): fstat costs the file system nothing, chown and
+ * chmod a journalled inode update each.  A chown clears set-id bits, so
+ * the mode follows any chown. */
 static int px_fsetmeta(struct ep_file *f, const struct stat *st,
                        unsigned what)
 {
-    if ((what & EP_META_OWNER) && fchown(f->fd, st->st_uid, st->st_gid) < 0)
-        return neg_errno();
-    if ((what & EP_META_MODE) && fchmod(f->fd, st->st_mode & 07777) < 0)
+    struct stat cur;
+    int have = (what & (EP_META_OWNER | EP_META_MODE)) &&
+               fstat(f->fd, &cur) == 0;
+    int chowned = 0;
+    if ((what & EP_META_OWNER) &&
+        !(have && cur.st_uid == st->st_uid && cur.st_gid == st->st_gid)) {
+        if (fchown(f->fd, st->st_uid, st->st_gid) < 0)
+            return neg_errno();
+        chowned = 1;
+    }
+    if ((what & EP_META_MODE) &&
+        (chowned || !have ||
+         (cur.st_mode & 07777) != (st->st_mode & 07777)) &&
+        fchmod(f->fd, st->st_mode & 07777) < 0)
         return neg_errno();
     if (what & EP_META_TIMES) {
         struct timespec ts[2] = {st->st_atim, st->st_mtim};
