@@ -153,13 +153,10 @@ static int px_params(struct px_dal *d, const struct mcfg_dal *cfg)
         return -EINVAL;
     }
     /* Unset means auto: every block is fsynced when published, so the
-     * page cache only adds a copy, a later writeback and, when the
-     * metadata shares the file system, journal commits that find the
-     * blocks' allocation still to do.  10+2 packed objects of 4 KiB
-     * files, 100,000 per run on a fresh disk-backed ext4: one stream of
-     * marfs_creat_whole 3.9-4.3 s direct against 5.3-7.1 s buffered,
-     * of marfs_creat 5.4-5.6 s against 5.9 s.
-     * Reads keep the cache (readahead, re-reads). */
+     * page cache only adds a copy and a writeback (slower than direct
+     * writes for big blocks; 5% of pfcp's small-file copy into 10+2 at
+     * 4 ranks: doc/dal.md).  Reads keep the cache (readahead,
+     * re-reads). */
     int mode = od != NULL ? px_odirect_mode(od) : PX_DIRECT_AUTO;
     d->direct_write = mode != PX_DIRECT_NO;
     d->direct_quiet = mode == PX_DIRECT_AUTO;
