@@ -37,23 +37,10 @@ struct px_srcdir {
     char path[PATH_MAX];
 };
 
-static struct px_srcdir *srcdir(struct ep *ep)
-{
-    if (ep->priv == NULL) {
-        struct px_srcdir *c = malloc(sizeof(*c));
-        if (c == NULL)
-            return NULL;
-        c->fd = -1;
-        c->len = 0;
-        ep->priv = c;
-    }
-    return ep->priv;
-}
-
 static void forget_dir(struct ep *ep)
 {
     struct px_srcdir *c = ep->priv;
-    if (c != NULL && c->fd >= 0) {
+    if (c->fd >= 0) {
         close(c->fd);
         c->fd = -1;
         c->len = 0;
@@ -65,9 +52,9 @@ static void forget_dir(struct ep *ep)
 static int dir_of(struct ep *ep, const char *path, const char **name)
 {
     const char *slash = strrchr(path, '/');
-    struct px_srcdir *c = srcdir(ep);
+    struct px_srcdir *c = ep->priv;
     *name = path;
-    if (slash == NULL || slash == path || c == NULL ||
+    if (slash == NULL || slash == path ||
         (size_t)(slash - path) >= sizeof(c->path))
         return AT_FDCWD;
     size_t len = (size_t)(slash - path);
@@ -296,7 +283,6 @@ static int px_abort(struct ep_file *f)
     return 0;
 }
 
-/* chown before chmod: chown clears set-id bits. */
 /* Owner and mode only where they differ from what the file has (a new
  * file of the copier's own, or root's as root, already has its owner,
  * and often its mode): fstat costs the file system nothing, chown and
@@ -458,8 +444,15 @@ static const struct ep_ops posix_ops = {
 int ep_posix_new(struct ep **out)
 {
     struct ep *ep = calloc(1, sizeof(*ep));
-    if (ep == NULL)
+    struct px_srcdir *c = malloc(sizeof(*c));
+    if (ep == NULL || c == NULL) {
+        free(ep);
+        free(c);
         return -ENOMEM;
+    }
+    c->fd = -1;
+    c->len = 0;
+    ep->priv = c;
     ep->ops = &posix_ops;
     ep->kind = EP_POSIX;
     ep->caps = EP_CAP_WRITE | EP_CAP_SPARSE | EP_CAP_SPECIAL | EP_CAP_XATTR |

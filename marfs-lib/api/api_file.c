@@ -188,8 +188,8 @@ int api_write_end(marfs_fh_t *fh, struct stream **keep)
         d->md = fh->ap.md;
         d->ws = api_wstream_of(fh->st);
         d->fd = -1;
-        snprintf(d->refpath, sizeof(d->refpath), "%s/%s", fh->refdir,
-                 fh->tag.ref);
+        api_ref_path(d->refpath, sizeof(d->refpath), fh->refdir,
+                     fh->tag.ref);
         d->final_mode = fh->mode;
         d->created_mode = fh->created_mode;
         d->created_mtime = fh->created_mtime;
@@ -317,6 +317,16 @@ static int link_step(struct mdal_ns *md, const char *refpath, int *fd)
                ? 0 : -errno;
 }
 
+void api_ref_path(char *buf, size_t bufsz, const char *refdir,
+                  const char *ref)
+{
+    struct mtext t;
+    mtext_init(&t, buf, bufsz);
+    mtext_str(&t, refdir);
+    mtext_char(&t, '/');
+    mtext_str(&t, ref);
+}
+
 int api_ref_create(struct mdal_ns *md, const char *ref, const char *refpath,
                    mode_t mode, int *fd)
 {
@@ -378,7 +388,7 @@ static int create_inode(marfs_fh_t *fh, mode_t mode)
         return rc;
     stream_new_ref(fh->tag.ref, sizeof(fh->tag.ref));
     mdal_ref_dir(fh->ap.md, fh->tag.ref, fh->refdir, sizeof(fh->refdir));
-    snprintf(refpath, sizeof(refpath), "%s/%s", fh->refdir, fh->tag.ref);
+    api_ref_path(refpath, sizeof(refpath), fh->refdir, fh->tag.ref);
     if ((rc = api_parent(&fh->ap, &pfd, name)) < 0)
         return rc;
     rc = make_inode(fh, pfd, refpath, mode, &in_ref);

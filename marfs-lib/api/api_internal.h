@@ -235,6 +235,10 @@ void api_whole_publish(struct whole_done *list, size_t n);
 /* Append d after prev in such a list. */
 void api_whole_link(struct whole_done *prev, struct whole_done *d);
 
+/* "refdir/ref": an inode's path relative to ref/ (truncated, as ref
+ * names and ref dirs are short). */
+void api_ref_path(char *buf, size_t bufsz, const char *refdir,
+                  const char *ref);
 /* Create refpath (relative to md's ref/, the inode named ref) with
  * O_EXCL, or link the open inode fd there, making missing ref-tree
  * levels first (they are made on first use). */

@@ -326,12 +326,8 @@ static int make_file(struct whole_done *d, const struct ftag *tag,
                           .ne = d->ne, .repo = d->repo};
     char name[NAME_MAX + 1], refpath[200];
     int pfd, fd = -1, in_ref = 0;
-    struct mtext rp;
     mtext_copy(ap.rel, sizeof(ap.rel), d->buf + d->rel_off);
-    mtext_init(&rp, refpath, sizeof(refpath));
-    mtext_str(&rp, d->refdir);
-    mtext_char(&rp, '/');
-    mtext_str(&rp, tag->ref);
+    api_ref_path(refpath, sizeof(refpath), d->refdir, tag->ref);
     struct ftag t = *tag;
     t.state = FTAG_COMPLETE;
     int rc = api_parent(&ap, &pfd, name);

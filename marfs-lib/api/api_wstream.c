@@ -265,7 +265,7 @@ static int marker_create(struct api_wstream *ws, const struct ftag *t,
     stream_new_id(m->ref, sizeof(m->ref));
     char dir[64];
     mdal_ref_dir(ws->md, m->ref, dir, sizeof(dir));
-    snprintf(ws->refpath, sizeof(ws->refpath), "%s/%s", dir, m->ref);
+    api_ref_path(ws->refpath, sizeof(ws->refpath), dir, m->ref);
     int rc = api_ref_create(ws->md, m->ref, ws->refpath, 0600, &ws->fd);
     if (rc < 0)
         return rc;

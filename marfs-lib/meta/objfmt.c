@@ -14,17 +14,25 @@
 #include "objfmt.h"
 #include "textbuf.h"
 
+/* The text with every byte <= 0x20, '%' and 0x7f as %XX. */
+static void escape_into(struct mtext *x, const char *in)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+        if (*p <= 0x20 || *p == '%' || *p == 0x7f) {
+            char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+            mtext_mem(x, e, 3);
+        } else {
+            mtext_char(x, (char)*p);
+        }
+    }
+}
+
 static void escape(const char *in, char *out, size_t outsz)
 {
-    size_t o = 0;
-    for (const unsigned char *p = (const unsigned char *)in; *p && o + 4 < outsz;
-         p++) {
-        if (*p <= 0x20 || *p == '%' || *p == 0x7f)
-            o += (size_t)snprintf(out + o, outsz - o, "%%%02X", *p);
-        else
-            out[o++] = (char)*p;
-    }
-    out[o] = '\0';
+    struct mtext x;
+    mtext_init(&x, out, outsz);
+    escape_into(&x, in);
 }
 
 static int unescape(const char *in, char *out, size_t outsz)
@@ -111,20 +119,6 @@ int obj_header_decode(const char *buf, size_t len, struct obj_header *h)
         return -EINVAL;
     h->created = (int64_t)created;
     return 0;
-}
-
-/* The path with every byte <= 0x20, '%' and 0x7f as %XX. */
-static void escape_into(struct mtext *x, const char *in)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
-        if (*p <= 0x20 || *p == '%' || *p == 0x7f) {
-            char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-            mtext_mem(x, e, 3);
-        } else {
-            mtext_char(x, (char)*p);
-        }
-    }
 }
 
 static void num_line(struct mtext *x, const char *key, uint64_t v)

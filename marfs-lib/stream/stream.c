@@ -24,6 +24,7 @@
 
 #include "crc.h"
 #include "log.h"
+#include "mdal.h"
 #include "stream.h"
 #include "textbuf.h"
 
@@ -120,7 +121,11 @@ void stream_new_ref(char *buf, size_t bufsz)
         stream_new_id(group, sizeof(group));
         n = 0;
     }
-    snprintf(buf, bufsz, "%s~%u", group, n++);
+    struct mtext t;
+    mtext_init(&t, buf, bufsz);
+    mtext_str(&t, group);
+    mtext_char(&t, MDAL_REF_GROUP_SEP);
+    mtext_u64(&t, n++);
 }
 
 int stream_open(const struct stream_params *p, struct stream **out)
